@@ -1,0 +1,40 @@
+# The two commands of the README's quick start, plus the checks CI and reviewers run.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve test lint bench faults clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP)
+
+serve: $(STAMP)
+	$(VENV)/bin/kaizen demo --if-empty
+	$(VENV)/bin/kaizen serve --host $(HOST) --port $(PORT)
+
+test: $(DEV_STAMP)
+	.ci/ensure-postgres
+	$(VENV)/bin/pytest -x -q -n 2 --dist loadgroup
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy domain application
+
+bench: $(DEV_STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) kaizen.db

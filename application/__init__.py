@@ -1,0 +1,1 @@
+"""The application layer: one method per command, over the eventsourcing Application."""

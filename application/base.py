@@ -1,0 +1,149 @@
+"""The mechanics every command shares: hash-chain sealing, retries, If-Match, idempotency.
+
+Commands are grouped by aggregate in modules that subclass `DeskBase`; `application.desk`
+composes them into the one application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+
+from application.config import StoreSettings, store_settings
+from application.context import Context, Receipt
+from application.errors import ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
+from application.idempotency import IdempotencyRecord, record_id
+from application.transcodings import ActorAsDict, DateAsISO
+from domain.base import KaizenAggregate
+from domain.issue import Issue
+from domain.keys import KeySequence, named_id
+from domain.suggestion import Suggestion
+
+A = TypeVar("A", bound=KaizenAggregate)
+MAX_ATTEMPTS = 8
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DeskBase(Application[UUID]):
+    """One application (one ordered log) for every aggregate: the contract promises auditors a
+    single global log, and meeting decisions save several aggregates atomically."""
+
+    name = "kaizen"
+    snapshotting_intervals = {Issue: 50, Suggestion: 50, KeySequence: 100}
+
+    def __init__(self, settings: StoreSettings | None = None, clock: Clock = utc_now) -> None:
+        self.settings = settings or store_settings()
+        self.clock = clock
+        super().__init__(env=self.settings.environment)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(ActorAsDict())
+        transcoder.register(DateAsISO())
+
+    # -- saving -----------------------------------------------------------------------------
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Seal every pending event into its aggregate's hash chain, then record atomically."""
+        for obj in objs:
+            if isinstance(obj, KaizenAggregate):
+                obj.seal_pending_events()
+        return super().save(*objs, **kwargs)
+
+    def now(self, ctx: Context) -> datetime:
+        return ctx.at or self.clock()
+
+    def _load(self, aggregate_id: UUID, cls: type[A], label: str, version: int | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"{label} was not found") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{label} was not found")
+        return aggregate
+
+    def _replayed(self, ctx: Context) -> Receipt | None:
+        """The stored answer for a retried Idempotency-Key, or None on first use."""
+        if not ctx.idempotency_key:
+            return None
+        try:
+            record = self.repository.get(record_id(ctx.idempotency_principal, ctx.idempotency_key))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(record, IdempotencyRecord)
+        if record.fingerprint != ctx.fingerprint:
+            raise IdempotencyKeyReused(
+                f"Idempotency-Key {ctx.idempotency_key!r} was already used with a different request"
+            )
+        result = dict(record.result)
+        return Receipt(
+            key=result["key"], version=result["version"], position=result["position"],
+            kind=result["kind"], created=result["created"], replayed=True, extra=result["extra"],
+        )
+
+    def _commit(self, ctx: Context, primary: Any, *others: Any, kind: str, created: bool = False,
+                extra: dict[str, Any] | None = None) -> Receipt:
+        """Save the primary aggregate (and any others) with the idempotency record, if any."""
+        pending_version = primary.version
+        receipt = Receipt(key=primary.key, version=pending_version, position=None, kind=kind,
+                          created=created, extra=extra or {}, aggregate=primary)
+        objects: list[Any] = [primary, *others]
+        if ctx.idempotency_key:
+            objects.append(IdempotencyRecord(
+                principal=ctx.idempotency_principal, idempotency_key=ctx.idempotency_key,
+                fingerprint=ctx.fingerprint or "", result=receipt.as_record(),
+                actor=ctx.actor, occurred_at=self.now(ctx),
+            ))
+        recordings = self.save(*objects)
+        position = max((r.notification.id for r in recordings), default=None)
+        result = Receipt(key=receipt.key, version=receipt.version, position=position, kind=kind,
+                         created=created, extra=receipt.extra, aggregate=primary)
+        return result
+
+    def _retrying(self, ctx: Context, attempt: Callable[[], Receipt]) -> Receipt:
+        """Run a command, retrying on fresh state when another writer got there first.
+
+        With `If-Match` there is no retry: the caller asked for that version and no other.
+        """
+        replay = self._replayed(ctx)
+        if replay is not None:
+            return replay
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                return attempt()
+            except IntegrityError:
+                replay = self._replayed(ctx)
+                if replay is not None:
+                    return replay
+                if ctx.expected_version is not None:
+                    raise StaleVersion(ctx.expected_version, ctx.expected_version + 1) from None
+        raise ConcurrencyExhausted("too many concurrent changes; retry the command")
+
+    def _change(self, ctx: Context, aggregate_id: UUID, cls: type[A], label: str, kind: str,
+                mutate: Callable[[A], dict[str, Any] | None]) -> Receipt:
+        """Load, check If-Match, call one command method, save: the shape of every command."""
+
+        def attempt() -> Receipt:
+            aggregate = self._load(aggregate_id, cls, label)
+            if ctx.expected_version is not None and aggregate.version != ctx.expected_version:
+                raise StaleVersion(ctx.expected_version, aggregate.version)
+            extra = mutate(aggregate)
+            return self._commit(ctx, aggregate, kind=kind, extra=extra)
+
+        return self._retrying(ctx, attempt)
+
+    def _next_key(self, prefix: str) -> KeySequence:
+        try:
+            sequence = self.repository.get(named_id("sequence", prefix))
+        except AggregateNotFoundError:
+            return KeySequence.start(prefix)
+        assert isinstance(sequence, KeySequence)
+        return sequence

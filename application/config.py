@@ -1,0 +1,87 @@
+"""The one place where `KAIZEN_DATABASE_URL` becomes the library's environment.
+
+Unset: an SQLite file `./kaizen.db`, so `kaizen serve` runs with nothing else installed.
+`sqlite:///path/to/file.db` picks another file; `postgresql://user:pass@host:5432/db` uses
+PostgreSQL through psycopg 3's pool.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlparse
+
+DEFAULT_SQLITE_PATH = "kaizen.db"
+
+
+class ConfigurationError(ValueError):
+    """The store URL (or another setting) cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    url: str
+    engine: str  # "sqlite" | "postgres"
+    environment: dict[str, str]
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL without its password, for logs and `projections status`."""
+        parsed = urlparse(self.url)
+        if parsed.password:
+            return self.url.replace(f":{parsed.password}@", ":***@")
+        return self.url
+
+
+def database_url(env: dict[str, str] | None = None) -> str:
+    source = os.environ if env is None else env
+    return source.get("KAIZEN_DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def store_settings(url: str | None = None) -> StoreSettings:
+    """Translate a database URL into the eventsourcing library's environment variables."""
+    url = url or database_url()
+    parsed = urlparse(url)
+    common = {"CREATE_TABLE": "y"}
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        # sqlite:///relative.db -> path "/relative.db"; sqlite:////abs.db -> "//abs.db"
+        if path.startswith("//"):
+            path = path[1:]
+        elif path.startswith("/"):
+            path = path[1:]
+        if not path:
+            raise ConfigurationError(f"{url!r}: an sqlite URL needs a file path, e.g. sqlite:///kaizen.db")
+        return StoreSettings(
+            url=url,
+            engine="sqlite",
+            environment={
+                **common,
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            },
+        )
+    if parsed.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        if not parsed.hostname or not parsed.path.strip("/"):
+            raise ConfigurationError(f"{url!r}: a postgresql URL needs a host and a database name")
+        query = parse_qs(parsed.query)
+        return StoreSettings(
+            url=url,
+            engine="postgres",
+            environment={
+                **common,
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": parsed.path.strip("/"),
+                "POSTGRES_HOST": parsed.hostname,
+                "POSTGRES_PORT": str(parsed.port or 5432),
+                "POSTGRES_USER": unquote(parsed.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(parsed.password or ""),
+                "POSTGRES_POOL_SIZE": query.get("pool_size", ["5"])[0],
+                "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
+                "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["5"])[0],
+                "POSTGRES_LOCK_TIMEOUT": "10",
+                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+            },
+        )
+    raise ConfigurationError(f"{url!r}: KAIZEN_DATABASE_URL must start with sqlite:/// or postgresql://")

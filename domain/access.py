@@ -1,0 +1,71 @@
+"""Who may see and do what: the role table of the HTTP contract, as a pure rule.
+
+Kept in the domain so the HTTP API, the CLI and the importer all obey the same table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.actor import Actor
+from domain.errors import DomainError
+
+
+class AccessDenied(DomainError):
+    """`visible=False` means the caller must not learn the resource exists (HTTP 404)."""
+
+    def __init__(self, message: str, visible: bool) -> None:
+        super().__init__(message)
+        self.visible = visible
+
+
+READ_ALL = frozenset({"admin", "auditor", "system"})
+ISSUE_ACTIONS: dict[str, frozenset[str]] = {
+    "report": frozenset({"reporter", "admin", "system"}),
+    "comments": frozenset({"reporter", "admin", "vendor", "system"}),
+    "vendor-updates": frozenset({"vendor", "admin", "system"}),
+}
+SUGGESTION_ACTIONS: dict[str, frozenset[str]] = {
+    "suggest": frozenset({"reporter", "admin", "system"}),
+    "votes": frozenset({"reporter", "admin", "system"}),
+    "comments": frozenset({"reporter", "admin", "system"}),
+}
+ADMIN_ONLY = frozenset({"admin", "system"})
+
+
+def role_family(actor: Actor) -> str:
+    """`vendor:sap` -> `vendor`; an app's employee acts with reporter rights."""
+    if actor.role.startswith("vendor:"):
+        return "vendor"
+    if actor.role == "app":
+        return "reporter"
+    return actor.role
+
+
+def can_see_issue(actor: Actor, issue: Any) -> bool:
+    family = role_family(actor)
+    if family in READ_ALL:
+        return True
+    if family == "vendor":
+        return issue.escalation is not None and issue.escalation["vendor"] == actor.vendor
+    return bool(issue.reporter == actor.id)
+
+
+def authorise_issue(actor: Actor, action: str, issue: Any | None) -> None:
+    """Raise AccessDenied unless `actor` may perform `action` (on `issue`, when it exists)."""
+    if issue is not None and not can_see_issue(actor, issue):
+        raise AccessDenied("issue not found", visible=False)
+    allowed = ISSUE_ACTIONS.get(action, ADMIN_ONLY)
+    if role_family(actor) not in allowed:
+        raise AccessDenied(f"role {actor.role} may not {action} issues", visible=True)
+
+
+def authorise_suggestion(actor: Actor, action: str) -> None:
+    allowed = SUGGESTION_ACTIONS.get(action, ADMIN_ONLY)
+    if role_family(actor) not in allowed:
+        raise AccessDenied(f"role {actor.role} may not {action} suggestions", visible=True)
+
+
+def may_read(actor: Actor) -> bool:
+    """Every authenticated role reads something; scoping happens per resource."""
+    return True

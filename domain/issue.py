@@ -1,0 +1,466 @@
+"""The Issue aggregate: a problem someone hit in the ERP, from report to close."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.actor import Actor
+from domain.base import KaizenAggregate
+from domain.errors import InvalidCommand
+from domain.keys import aggregate_id
+from domain.priority_matrix import impact_class_for, priority_for
+from domain.vocabulary import (
+    ImpactClass,
+    ImpactScope,
+    IssueStatus,
+    Module,
+    Priority,
+    Urgency,
+    Visibility,
+    WaitingOn,
+    WorkaroundKind,
+)
+
+S = IssueStatus
+OPEN = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.WAITING_ON_REPORTER, S.WAITING_ON_CUSTOMER, S.ESCALATED})
+ACTIVE = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.ESCALATED})
+ESCALATABLE = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS})
+WAITING = frozenset({S.WAITING_ON_REPORTER, S.WAITING_ON_CUSTOMER})
+
+
+def _text(value: str, field: str, limit: int = 20_000) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidCommand(f"{field} must not be empty", field)
+    if len(value) > limit:
+        raise InvalidCommand(f"{field} is longer than {limit} characters", field)
+    return value
+
+
+class Issue(KaizenAggregate):
+    """An issue's state is whatever its events say; every method below is one command."""
+
+    @staticmethod
+    def create_id(key: str) -> UUID:
+        """An issue's id follows from its key, so lookups by key need no index."""
+        return aggregate_id(key)
+
+    @event("Reported")
+    def __init__(
+        self,
+        key: str,
+        title: str,
+        description: str,
+        module: str,
+        scenario: str | None,
+        impact_scope: str,
+        urgency: str,
+        priority: str,
+        impact_class: str,
+        vendor: str,
+        site: str | None,
+        language: str | None,
+        noticed_at: datetime | None,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.key = key
+        self.title = title
+        self.description = description
+        self.module = Module(module)
+        self.scenario = scenario
+        self.impact_scope = ImpactScope(impact_scope)
+        self.urgency = Urgency(urgency)
+        self.priority = Priority(priority)
+        self.impact_class = ImpactClass(impact_class)
+        self.vendor = vendor
+        self.site = site
+        self.language = language
+        self.noticed_at = noticed_at
+        self.reporter = actor.id
+        self.reported_at = occurred_at
+        self.status = S.NEW
+        self.assignee: str | None = None
+        self.first_response_at: datetime | None = None
+        self.escalation: dict[str, Any] | None = None
+        self.status_before_wait: str | None = None
+        self.waiting_reason: str | None = None
+        self.comments: list[dict[str, Any]] = []
+        self.vendor_updates: list[dict[str, Any]] = []
+        self.workarounds: dict[str, dict[str, Any]] = {}
+        self.changes: list[dict[str, Any]] = []
+        self.resolution: str | None = None
+        self.root_cause: str | None = None
+        self.resolved_at: datetime | None = None
+        self.closed_at: datetime | None = None
+        self.reopen_count = 0
+        self.updated_at = occurred_at
+
+    # -- report ---------------------------------------------------------------------------
+    @classmethod
+    def report(
+        cls,
+        key: str,
+        *,
+        title: str,
+        description: str,
+        module: str,
+        impact_scope: str,
+        urgency: str,
+        vendor: str,
+        actor: Actor,
+        occurred_at: datetime,
+        scenario: str | None = None,
+        site: str | None = None,
+        language: str | None = None,
+        noticed_at: datetime | None = None,
+    ) -> Issue:
+        """Record a new issue; its first priority comes from the matrix, never from the reporter."""
+        scope, urg = ImpactScope(impact_scope), Urgency(urgency)
+        if noticed_at is not None and noticed_at > occurred_at:
+            raise InvalidCommand("noticed_at cannot be after the report", "noticed_at")
+        return cls(
+            key=key,
+            title=_text(title, "title", 300),
+            description=_text(description, "description"),
+            module=Module(module),
+            scenario=scenario,
+            impact_scope=scope,
+            urgency=urg,
+            priority=priority_for(scope, urg),
+            impact_class=impact_class_for(urg),
+            vendor=vendor,
+            site=site,
+            language=language,
+            noticed_at=noticed_at,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+
+    # -- triage and priority ----------------------------------------------------------------
+    def triage(
+        self,
+        actor: Actor,
+        occurred_at: datetime,
+        priority: str | None = None,
+        impact_scope: str | None = None,
+        urgency: str | None = None,
+        impact_class: str | None = None,
+        assignee: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Set scope/urgency (the matrix decides) or override the priority with a reason."""
+        self._require(self.status in OPEN, "triage")
+        scope = ImpactScope(impact_scope) if impact_scope else self.impact_scope
+        urg = Urgency(urgency) if urgency else self.urgency
+        matrix_priority = priority_for(scope, urg)
+        chosen = Priority(priority) if priority else matrix_priority
+        if chosen != matrix_priority and not (reason and reason.strip()):
+            raise InvalidCommand(
+                f"priority {chosen} differs from the matrix ({matrix_priority}); give a reason",
+                "reason",
+            )
+        klass = ImpactClass(impact_class) if impact_class else impact_class_for(urg)
+        self._triaged(
+            priority=chosen,
+            previous_priority=self.priority,
+            impact_scope=scope,
+            urgency=urg,
+            impact_class=klass,
+            assignee=assignee,
+            reason=reason,
+            overridden=chosen != matrix_priority,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+
+    @event("Triaged")
+    def _triaged(
+        self,
+        priority: str,
+        previous_priority: str,
+        impact_scope: str,
+        urgency: str,
+        impact_class: str,
+        assignee: str | None,
+        reason: str | None,
+        overridden: bool,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.priority = Priority(priority)
+        self.impact_scope = ImpactScope(impact_scope)
+        self.urgency = Urgency(urgency)
+        self.impact_class = ImpactClass(impact_class)
+        if assignee:
+            self.assignee = assignee
+        if self.status == S.NEW:
+            self.status = S.TRIAGED
+        self.updated_at = occurred_at
+
+    def override_priority(self, priority: str, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        """An admin's (or a meeting's) decision to change priority, always with a reason."""
+        self._require(self.status in OPEN, "change the priority of")
+        _text(reason, "reason", 2000)
+        self._priority_overridden(
+            priority=Priority(priority),
+            previous_priority=self.priority,
+            reason=reason,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+
+    @event("PriorityOverridden")
+    def _priority_overridden(
+        self, priority: str, previous_priority: str, reason: str, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.priority = Priority(priority)
+        self.updated_at = occurred_at
+
+    # -- work ---------------------------------------------------------------------------------
+    def assign(self, assignee: str, actor: Actor, occurred_at: datetime) -> None:
+        self._require(self.status in OPEN, "assign")
+        self._assigned(assignee=_text(assignee, "assignee", 200), actor=actor, occurred_at=occurred_at)
+
+    @event("Assigned")
+    def _assigned(self, assignee: str, actor: Actor, occurred_at: datetime) -> None:
+        self.assignee = assignee
+        if self.status in (S.NEW, S.TRIAGED):
+            self.status = S.IN_PROGRESS
+        self.updated_at = occurred_at
+
+    def respond(self, message: str, actor: Actor, occurred_at: datetime) -> None:
+        """The administrator's answer to the reporter; the first one stops internal_response."""
+        self._require(self.status in OPEN, "respond to")
+        self._responded(message=_text(message, "message"), actor=actor, occurred_at=occurred_at)
+
+    @event("Responded")
+    def _responded(self, message: str, actor: Actor, occurred_at: datetime) -> None:
+        if self.first_response_at is None:
+            self.first_response_at = occurred_at
+        self.comments.append(
+            {"id": f"c{len(self.comments) + 1}", "body": message, "visibility": Visibility.PUBLIC,
+             "author": actor.id, "role": actor.role, "at": occurred_at, "response": True}
+        )
+        self.updated_at = occurred_at
+
+    def comment(self, body: str, visibility: str, actor: Actor, occurred_at: datetime) -> None:
+        self._require(self.status != S.CLOSED, "comment on")
+        self._commented(
+            comment_id=f"c{len(self.comments) + 1}",
+            body=_text(body, "body"),
+            visibility=Visibility(visibility),
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+
+    @event("Commented")
+    def _commented(self, comment_id: str, body: str, visibility: str, actor: Actor, occurred_at: datetime) -> None:
+        self.comments.append(
+            {"id": comment_id, "body": body, "visibility": Visibility(visibility),
+             "author": actor.id, "role": actor.role, "at": occurred_at, "response": False}
+        )
+        self.updated_at = occurred_at
+
+    # -- vendor -------------------------------------------------------------------------------
+    def escalate_to_vendor(
+        self, vendor: str, vendor_ticket: str, vendor_priority: str | None, actor: Actor, occurred_at: datetime
+    ) -> None:
+        """Hand the issue to the vendor; this starts the vendor's SLA clocks."""
+        self._require(self.status in ESCALATABLE, "escalate")
+        self._escalated(
+            vendor=_text(vendor, "vendor", 64).lower(),
+            vendor_ticket=_text(vendor_ticket, "vendor_ticket", 200),
+            vendor_priority=vendor_priority,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+
+    @event("EscalatedToVendor")
+    def _escalated(
+        self, vendor: str, vendor_ticket: str, vendor_priority: str | None, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.vendor = vendor
+        self.escalation = {
+            "vendor": vendor, "vendor_ticket": vendor_ticket,
+            "vendor_priority": vendor_priority, "escalated_at": occurred_at,
+        }
+        self.status = S.ESCALATED
+        self.updated_at = occurred_at
+
+    def record_vendor_update(self, message: str, actor: Actor, occurred_at: datetime) -> None:
+        """The vendor's response or progress update; the first one stops vendor_response."""
+        self._require(
+            self.escalation is not None and self.status in OPEN,
+            "record a vendor update on",
+            None if self.escalation is not None else f"issue {self.key} has not been escalated to a vendor",
+        )
+        self._vendor_updated(message=_text(message, "message"), actor=actor, occurred_at=occurred_at)
+
+    @event("VendorUpdated")
+    def _vendor_updated(self, message: str, actor: Actor, occurred_at: datetime) -> None:
+        self.vendor_updates.append({"message": message, "author": actor.id, "at": occurred_at})
+        self.updated_at = occurred_at
+
+    # -- waiting ------------------------------------------------------------------------------
+    def wait(self, on: str, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        """Pause the clocks of whoever is waiting: the reporter (internal) or customer (vendor)."""
+        waiting_on = WaitingOn(on)
+        self._require(self.status in ACTIVE, "wait")
+        if waiting_on == WaitingOn.CUSTOMER:
+            self._require(
+                self.status == S.ESCALATED, "wait on the customer",
+                "only an escalated issue can wait on the customer (the vendor's clocks pause)",
+            )
+        self._waiting(on=waiting_on, reason=_text(reason, "reason", 2000), actor=actor, occurred_at=occurred_at)
+
+    @event("WaitingStarted")
+    def _waiting(self, on: str, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        self.status_before_wait = self.status
+        self.waiting_reason = reason
+        self.status = S.WAITING_ON_REPORTER if on == WaitingOn.REPORTER else S.WAITING_ON_CUSTOMER
+        self.updated_at = occurred_at
+
+    def resume(self, actor: Actor, occurred_at: datetime, reason: str | None = None) -> None:
+        self._require(self.status in WAITING, "resume")
+        self._resumed(reason=reason, actor=actor, occurred_at=occurred_at)
+
+    @event("Resumed")
+    def _resumed(self, reason: str | None, actor: Actor, occurred_at: datetime) -> None:
+        self.status = IssueStatus(self.status_before_wait or S.IN_PROGRESS)
+        self.status_before_wait = None
+        self.waiting_reason = None
+        self.updated_at = occurred_at
+
+    # -- workarounds and changes ----------------------------------------------------------------
+    def record_workaround(
+        self, kind: str, description: str, retire_by: date, owner: str | None, actor: Actor, occurred_at: datetime
+    ) -> str:
+        self._require(self.status != S.CLOSED, "record a workaround on")
+        workaround_id = f"w{len(self.workarounds) + 1}"
+        self._workaround_recorded(
+            workaround_id=workaround_id,
+            kind=WorkaroundKind(kind),
+            description=_text(description, "description"),
+            retire_by=retire_by,
+            owner=owner or actor.id,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+        return workaround_id
+
+    @event("WorkaroundRecorded")
+    def _workaround_recorded(
+        self, workaround_id: str, kind: str, description: str, retire_by: date, owner: str,
+        actor: Actor, occurred_at: datetime,
+    ) -> None:
+        self.workarounds[workaround_id] = {
+            "id": workaround_id, "kind": WorkaroundKind(kind), "description": description,
+            "retire_by": retire_by, "owner": owner, "recorded_at": occurred_at,
+            "retired_at": None, "note": None,
+        }
+        self.updated_at = occurred_at
+
+    def retire_workaround(self, workaround_id: str, note: str | None, actor: Actor, occurred_at: datetime) -> None:
+        found = self.workarounds.get(workaround_id)
+        if found is None:
+            raise InvalidCommand(f"issue {self.key} has no workaround {workaround_id}", "workaround_id")
+        self._require(found["retired_at"] is None, "retire", f"workaround {workaround_id} is already retired")
+        self._workaround_retired(workaround_id=workaround_id, note=note, actor=actor, occurred_at=occurred_at)
+
+    @event("WorkaroundRetired")
+    def _workaround_retired(self, workaround_id: str, note: str | None, actor: Actor, occurred_at: datetime) -> None:
+        self.workarounds[workaround_id]["retired_at"] = occurred_at
+        self.workarounds[workaround_id]["note"] = note
+        self.updated_at = occurred_at
+
+    def reschedule_workaround(self, workaround_id: str, retire_by: date, reason: str | None, actor: Actor, occurred_at: datetime) -> None:
+        """A new retire-by date, typically decided in an improvement meeting."""
+        found = self.workarounds.get(workaround_id)
+        if found is None:
+            raise InvalidCommand(f"issue {self.key} has no workaround {workaround_id}", "workaround_id")
+        self._require(found["retired_at"] is None, "reschedule", f"workaround {workaround_id} is already retired")
+        self._workaround_rescheduled(workaround_id=workaround_id, retire_by=retire_by, reason=reason, actor=actor, occurred_at=occurred_at)
+
+    @event("WorkaroundRescheduled")
+    def _workaround_rescheduled(self, workaround_id: str, retire_by: date, reason: str | None, actor: Actor, occurred_at: datetime) -> None:
+        self.workarounds[workaround_id]["retire_by"] = retire_by
+        self.updated_at = occurred_at
+
+    def schedule_change(
+        self, scheduled_for: datetime, description: str, freeze_window: str | None,
+        override_reason: str | None, actor: Actor, occurred_at: datetime,
+    ) -> str:
+        """Plan a vendor change; inside a freeze window only with an override reason (recorded)."""
+        self._require(self.status in OPEN, "schedule a change on")
+        if freeze_window and not (override_reason and override_reason.strip()):
+            from domain.errors import TransitionRefused
+
+            raise TransitionRefused(
+                "schedule a change", self.state_name,
+                f"{scheduled_for.isoformat()} is inside the freeze window {freeze_window}; give override_reason",
+            )
+        change_id = f"ch{len(self.changes) + 1}"
+        self._change_scheduled(
+            change_id=change_id, scheduled_for=scheduled_for, description=_text(description, "description"),
+            freeze_window=freeze_window, override_reason=override_reason if freeze_window else None,
+            actor=actor, occurred_at=occurred_at,
+        )
+        return change_id
+
+    @event("ChangeScheduled")
+    def _change_scheduled(
+        self, change_id: str, scheduled_for: datetime, description: str, freeze_window: str | None,
+        override_reason: str | None, actor: Actor, occurred_at: datetime,
+    ) -> None:
+        self.changes.append({
+            "id": change_id, "scheduled_for": scheduled_for, "description": description,
+            "freeze_window": freeze_window, "override_reason": override_reason,
+        })
+        self.updated_at = occurred_at
+
+    # -- end of life ----------------------------------------------------------------------------
+    def resolve(self, resolution: str, root_cause: str | None, actor: Actor, occurred_at: datetime) -> None:
+        self._require(self.status in OPEN, "resolve")
+        self._resolved(resolution=_text(resolution, "resolution"), root_cause=root_cause, actor=actor, occurred_at=occurred_at)
+
+    @event("Resolved")
+    def _resolved(self, resolution: str, root_cause: str | None, actor: Actor, occurred_at: datetime) -> None:
+        self.resolution = resolution
+        self.root_cause = root_cause
+        self.resolved_at = occurred_at
+        self.status = S.RESOLVED
+        self.status_before_wait = None
+        self.updated_at = occurred_at
+
+    def reopen(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        """A fix that did not hold; resolution clocks restart."""
+        self._require(self.status == S.RESOLVED, "reopen")
+        self._reopened(reason=_text(reason, "reason", 2000), actor=actor, occurred_at=occurred_at)
+
+    @event("Reopened")
+    def _reopened(self, reason: str, actor: Actor, occurred_at: datetime) -> None:
+        self.status = S.ESCALATED if self.escalation else S.IN_PROGRESS
+        self.resolution = None
+        self.root_cause = None
+        self.resolved_at = None
+        self.reopen_count += 1
+        self.updated_at = occurred_at
+
+    def close(self, actor: Actor, occurred_at: datetime, note: str | None = None) -> None:
+        self._require(self.status == S.RESOLVED, "close")
+        self._closed(note=note, actor=actor, occurred_at=occurred_at)
+
+    @event("Closed")
+    def _closed(self, note: str | None, actor: Actor, occurred_at: datetime) -> None:
+        self.status = S.CLOSED
+        self.closed_at = occurred_at
+        self.updated_at = occurred_at
+
+    # -- reading --------------------------------------------------------------------------------
+    @property
+    def escalated_vendor(self) -> str | None:
+        return self.escalation["vendor"] if self.escalation else None

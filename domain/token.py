@@ -1,0 +1,76 @@
+"""API tokens as an aggregate: issued and revoked as events, so who could act is auditable.
+
+Only a SHA-256 digest of the secret is stored. Tokens carry 256 bits of randomness, so a
+fast hash is enough (a slow password hash protects low-entropy secrets, which these are not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.actor import Actor
+from domain.base import KaizenAggregate
+from domain.errors import InvalidCommand
+from domain.keys import named_id
+
+ROLE_PATTERN = re.compile(r"^(reporter|admin|auditor|app|vendor:[a-z0-9][a-z0-9_-]{0,63})$")
+TOKEN_PATTERN = re.compile(r"^kz_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def parse_token(token: str) -> tuple[str, str] | None:
+    """Split `kz_<token_id>_<secret>`; None for anything else (never raises on junk)."""
+    match = TOKEN_PATTERN.match(token)
+    return (match.group(1), match.group(2)) if match else None
+
+
+class ApiToken(KaizenAggregate):
+    @staticmethod
+    def create_id(token_id: str) -> UUID:
+        return named_id("token", token_id)
+
+    @event("TokenIssued")
+    def __init__(self, token_id: str, role: str, subject: str, secret_digest: str, actor: Actor, occurred_at: datetime) -> None:
+        self.token_id = token_id
+        self.role = role
+        self.subject = subject
+        self.secret_digest = secret_digest
+        self.issued_at = occurred_at
+        self.revoked_at: datetime | None = None
+        self.status = "active"
+
+    @classmethod
+    def issue(cls, role: str, subject: str, actor: Actor, occurred_at: datetime) -> tuple[ApiToken, str]:
+        """Create a token; the plain token is returned once and never stored."""
+        if not ROLE_PATTERN.match(role):
+            raise InvalidCommand(f"role {role!r} is not one of reporter, admin, auditor, app, vendor:<name>", "role")
+        if not subject or not subject.strip() or len(subject) > 200:
+            raise InvalidCommand("subject must be a non-empty name of at most 200 characters", "subject")
+        token_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        token = cls(token_id=token_id, role=role, subject=subject.strip(), secret_digest=digest(secret),
+                    actor=actor, occurred_at=occurred_at)
+        return token, f"kz_{token_id}_{secret}"
+
+    def matches(self, secret: str) -> bool:
+        """Constant-time comparison, so timing does not leak how much of a guess was right."""
+        return self.revoked_at is None and hmac.compare_digest(self.secret_digest, digest(secret))
+
+    def revoke(self, actor: Actor, occurred_at: datetime) -> None:
+        self._require(self.revoked_at is None, "revoke")
+        self._revoked(actor=actor, occurred_at=occurred_at)
+
+    @event("TokenRevoked")
+    def _revoked(self, actor: Actor, occurred_at: datetime) -> None:
+        self.revoked_at = occurred_at
+        self.status = "revoked"

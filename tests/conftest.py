@@ -1,0 +1,124 @@
+"""Fixtures shared by every layer: a fresh store on SQLite and on PostgreSQL.
+
+PostgreSQL tests create their own database and drop it afterwards. Under `CI=true` an
+unreachable server fails the run instead of skipping, so a green CI always includes PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from application.config import store_settings  # noqa: E402
+from application.context import Context  # noqa: E402
+from application.desk import KaizenDesk  # noqa: E402
+from domain.actor import Actor  # noqa: E402
+
+PG_ADMIN_DSN = os.environ.get("KAIZEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+STORES = ["sqlite", "postgres"]
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_DSN, connect_timeout=3):
+            return None
+    except Exception as exc:  # the reason is shown in the skip/fail message
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> None:
+    problem = _postgres_reachable()
+    if problem is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {problem}")
+    pytest.skip(f"PostgreSQL unreachable: {problem}")
+
+
+def create_postgres_database() -> tuple[str, Callable[[], None]]:
+    """A new empty database and a function that drops it (terminating its connections)."""
+    import psycopg
+
+    name = f"kaizen_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+
+    def drop() -> None:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{base}/{name}", drop
+
+
+@pytest.fixture(params=STORES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store URL: an SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kaizen.db'}"
+        return
+    request.getfixturevalue("postgres_available")
+    url, drop = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture
+def postgres_url(postgres_available: None) -> Iterator[str]:
+    url, drop = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+class FakeClock:
+    """A clock tests move by hand, so SLA and time-travel figures are exact."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def desk(store_url: str, clock: FakeClock) -> Iterator[KaizenDesk]:
+    app = KaizenDesk(store_settings(store_url), clock=clock)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+REPORTER = Actor("lina", "reporter")
+ADMIN = Actor("admin-wong", "admin")
+VENDOR_SAP = Actor("sap-support", "vendor:sap")
+
+
+def ctx(actor: Actor = ADMIN, **kwargs: object) -> Context:
+    return Context(actor, **kwargs)  # type: ignore[arg-type]
