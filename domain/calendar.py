@@ -16,6 +16,7 @@ Pure: standard library, ``zoneinfo`` and ``holidays`` only.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -111,9 +112,7 @@ _OFFICE_CATEGORIES: Final[Mapping[str, tuple[str, ...]]] = {"HK": ("public", "op
 def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
     """Holiday dates of one year, cached because building them costs about a millisecond."""
     categories = _OFFICE_CATEGORIES.get(country)
-    found = holidays_lib.country_holidays(
-        country, subdiv=subdivision, years=year, categories=categories
-    )
+    found = holidays_lib.country_holidays(country, subdiv=subdivision, years=year, categories=categories)
     return frozenset(found.keys())
 
 
@@ -447,7 +446,7 @@ def _parse_hhmm(path: str, value: object, *, is_end: bool) -> int:
 
 
 def _check_ranges(path: str, ranges: tuple[OpeningRange, ...] | list[OpeningRange]) -> None:
-    for earlier, later in zip(ranges, ranges[1:], strict=False):
+    for earlier, later in itertools.pairwise(ranges):
         if later.start < earlier.end:
             raise CalendarError(
                 path,
@@ -474,9 +473,7 @@ def _parse_holidays(value: object) -> HolidaySource | None:
     try:
         holidays_lib.country_holidays(country, subdiv=subdivision)
     except NotImplementedError:
-        raise CalendarError(
-            "holidays.subdivision", f"unknown subdivision {subdivision!r} of {country}"
-        ) from None
+        raise CalendarError("holidays.subdivision", f"unknown subdivision {subdivision!r} of {country}") from None
     return HolidaySource(country, subdivision)
 
 

@@ -1,0 +1,56 @@
+"""SLA policy commands and reads; vendors without a published policy use the shipped default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError
+
+from application.base import DeskBase
+from application.context import Context, Receipt
+from application.errors import StaleVersion
+from application.reading import describe_event
+from domain.sla_policy import SlaPolicy, check_vendor
+from domain.sla_policy_document import default_policy_document
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    vendor: str
+    version: int  # 0 = the shipped default, never published here
+    document: dict[str, Any]
+    published_at: datetime | None
+
+
+class PolicyCommands(DeskBase):
+    def _policy(self, vendor: str) -> SlaPolicy | None:
+        try:
+            policy = self.repository.get(SlaPolicy.create_id(check_vendor(vendor)))
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(policy, SlaPolicy)
+        return policy
+
+    def put_policy(self, ctx: Context, vendor: str, document: dict[str, Any]) -> Receipt:
+        def attempt() -> Receipt:
+            policy = self._policy(vendor) or SlaPolicy.start(vendor, ctx.actor, self.now(ctx))
+            if ctx.expected_version is not None and policy.policy_version != ctx.expected_version:
+                raise StaleVersion(ctx.expected_version, policy.policy_version)
+            policy.publish(document, ctx.actor, self.now(ctx))
+            return self._commit(ctx, policy, kind="sla-policy")
+
+        return self._retrying(ctx, attempt)
+
+    def get_policy(self, vendor: str) -> PolicyView:
+        policy = self._policy(vendor)
+        if policy is None or policy.document is None:
+            return PolicyView(vendor, 0, default_policy_document(vendor), None)
+        return PolicyView(vendor, policy.policy_version, policy.document, policy.published_at)
+
+    def policy_history(self, vendor: str) -> list[dict[str, Any]]:
+        policy = self._policy(vendor)
+        if policy is None:
+            return []
+        return [describe_event(e) for e in self.events.get(policy.id)]

@@ -1,0 +1,88 @@
+"""One active projection runner per database: the others stand by and take over.
+
+PostgreSQL: a session-level advisory lock held on a dedicated connection; if the holder dies,
+its connection closes and the lock is free for a standby. SQLite: an exclusive `flock` on a
+file beside the database, released by the kernel when the holder dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import zlib
+from typing import Any
+
+from application.config import StoreSettings
+
+LOCK_NAME = "kaizen-projections"
+
+
+class Election:
+    def __init__(self, settings: StoreSettings, name: str = LOCK_NAME) -> None:
+        self.settings = settings
+        self.name = name
+        self._held: Any = None
+
+    @property
+    def is_leader(self) -> bool:
+        return self._held is not None
+
+    def try_acquire(self) -> bool:
+        if self._held is not None:
+            return True
+        if self.settings.engine == "postgres":
+            self._held = self._try_postgres()
+        else:
+            self._held = self._try_file()
+        return self._held is not None
+
+    def _try_postgres(self) -> Any:
+        import psycopg
+
+        env = self.settings.environment
+        conn = psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD") or None,
+            autocommit=True, connect_timeout=5,
+        )
+        key = zlib.crc32(self.name.encode()) & 0x7FFFFFFF
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        if row and row[0]:
+            return conn
+        conn.close()
+        return None
+
+    def _try_file(self) -> Any:
+        path = self.settings.environment["SQLITE_DBNAME"] + ".projections.lock"
+        handle = open(path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        return handle
+
+    def still_held(self) -> bool:
+        """False when the PostgreSQL connection holding the lock has died."""
+        if self._held is None:
+            return False
+        if self.settings.engine != "postgres":
+            return True
+        try:
+            self._held.execute("SELECT 1")
+            return True
+        except Exception:
+            self.release()
+            return False
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        if held is None:
+            return
+        with contextlib.suppress(Exception):
+            held.close()

@@ -1,0 +1,78 @@
+"""The read side as the HTTP layer sees it: queries, read-your-writes, lag, in-process runner."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from application.config import StoreSettings
+from domain.actor import Actor
+from projections.catalogue import all_views
+from projections.election import Election
+from projections.issue_list import list_issues
+from projections.runner import ProjectionRunner
+from projections.store import ViewStore
+
+
+class IssueQueries:
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+
+    def list(self, filters: dict[str, str], limit: int, cursor: str | None, viewer: Actor,
+             now: datetime) -> tuple[list[dict[str, Any]], str | None]:
+        return list_issues(self.store, filters, limit, cursor, viewer, now)
+
+
+class ReadSide:
+    def __init__(self, settings: StoreSettings) -> None:
+        self.settings = settings
+        self.store = ViewStore(settings)
+        self.views = all_views()
+        self.issues = IssueQueries(self.store)
+        self._runner: ProjectionRunner | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        with self.store.transaction() as sql:
+            for view in self.views:
+                view.create(sql)
+
+    def runner(self, desk: Any) -> ProjectionRunner:
+        if self._runner is None:
+            self._runner = ProjectionRunner(desk, self.store, self.views)
+        return self._runner
+
+    def start(self, desk: Any) -> None:
+        """Run the projections in a thread of this process; only the elected process writes."""
+        if self._thread is not None:
+            return
+        runner = self.runner(desk)
+        self._stop.clear()
+        self._thread = threading.Thread(target=runner.run, args=(self._stop, Election(self.settings)),
+                                        kwargs={"idle_wait": 0.5}, daemon=True, name="kaizen-projections")
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._runner is not None:
+            self._runner.wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def positions(self) -> dict[str, int]:
+        return {view.name: self.store.position(view.name) for view in self.views}
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> bool:
+        if self._runner is None:
+            raise RuntimeError("the read side has no runner; call start(desk) first")
+        return self._runner.wait_for(position, timeout)
+
+    def lag(self, head: int | None = None) -> dict[str, int]:
+        if head is None:
+            head = self._runner.head() if self._runner is not None else 0
+        return {name: max(0, head - position) for name, position in self.positions().items()}
+
+    def close(self) -> None:
+        self.stop()
+        self.store.close()

@@ -1,0 +1,160 @@
+"""Follows the application's ordered log and applies each event to every view exactly once.
+
+The log is read once per batch for all views; each view commits its rows and its tracking
+position in one transaction per batch, so a crash at any point resumes where it committed.
+On PostgreSQL the runner sleeps on the library's LISTEN/NOTIFY subscription; SQLite has no
+subscription in the library, so there the runner polls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from projections.election import Election
+from projections.store import ViewStore
+from projections.view import View
+
+log = logging.getLogger("kaizen.projections")
+Progress = Callable[[int, int], None]
+
+
+class ProjectionRunner:
+    def __init__(self, desk: Any, store: ViewStore, views: Sequence[View], batch_size: int = 1000,
+                 poll_interval: float = 0.1) -> None:
+        self.desk = desk
+        self.store = store
+        self.views = list(views)
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.wakeup = threading.Event()
+
+    def setup(self) -> None:
+        with self.store.transaction() as sql:
+            for view in self.views:
+                view.create(sql)
+
+    def head(self) -> int:
+        return int(self.desk.recorder.max_notification_id() or 0)
+
+    def positions(self) -> dict[str, int]:
+        return {view.name: self.store.position(view.name) for view in self.views}
+
+    def step(self, views: Sequence[View] | None = None) -> int:
+        """Apply one batch to every lagging view; returns how many notifications were read."""
+        views = list(views or self.views)
+        positions = {view.name: self.store.position(view.name) for view in views}
+        low = min(positions.values(), default=0)
+        notifications = self.desk.recorder.select_notifications(start=low + 1, limit=self.batch_size)
+        if not notifications:
+            return 0
+        events = [(self.desk.mapper.to_domain_event(n), n.id) for n in notifications]
+        for view in views:
+            todo = [(event, position) for event, position in events if position > positions[view.name]]
+            if not todo:
+                continue
+            try:
+                with self.store.transaction() as sql:
+                    for event, position in todo:
+                        view.apply(sql, event, position)
+                    self.store.record(sql, view.name, todo[-1][1])
+            except IntegrityError:
+                # Another runner committed this batch first; its rows stand, ours rolled back.
+                log.info("view %s: batch already applied elsewhere", view.name)
+        return len(notifications)
+
+    def catch_up(self, views: Sequence[View] | None = None, progress: Progress | None = None,
+                 stop: threading.Event | None = None) -> int:
+        total = 0
+        head = self.head()
+        while not (stop and stop.is_set()):
+            done = self.step(views)
+            if done == 0:
+                break
+            total += done
+            if progress is not None:
+                current = min(self.store.position(v.name) for v in (views or self.views))
+                progress(current, max(head, current))
+        return total
+
+    def rebuild(self, names: Sequence[str], progress: Progress | None = None) -> int:
+        """Drop the named views' rows and positions in one transaction, then replay the log."""
+        chosen = [v for v in self.views if v.name in names]
+        with self.store.transaction() as sql:
+            for view in chosen:
+                view.drop(sql)
+                self.store.forget(sql, view.name)
+                view.create(sql)
+        return self.catch_up(chosen, progress)
+
+    # -- following ------------------------------------------------------------------------------
+    def _listen(self, stop: threading.Event) -> None:
+        """PostgreSQL: wake the runner whenever the library's subscription sees a new event."""
+        while not stop.is_set():
+            try:
+                with self.desk.recorder.subscribe(gt=self.head()) as subscription:
+                    stopper = threading.Thread(target=lambda: (stop.wait(), subscription.stop()), daemon=True)
+                    stopper.start()
+                    for _ in subscription:
+                        self.wakeup.set()
+                        if stop.is_set():
+                            break
+            except Exception:  # connection lost: poll until it comes back
+                log.warning("projection subscription interrupted; retrying", exc_info=True)
+                stop.wait(1.0)
+
+    def run(self, stop: threading.Event, election: Election | None = None, idle_wait: float = 1.0) -> None:
+        """Run until `stop` is set: stand by until elected, then follow the log."""
+        listener: threading.Thread | None = None
+        if self.desk.settings.engine == "postgres":
+            listener = threading.Thread(target=self._listen, args=(stop,), daemon=True, name="kaizen-listen")
+            listener.start()
+        try:
+            while not stop.is_set():
+                if election is not None and not (election.try_acquire() and election.still_held()):
+                    stop.wait(idle_wait)
+                    continue
+                try:
+                    self.catch_up(stop=stop)
+                except Exception:
+                    log.exception("projection step failed; retrying")
+                    stop.wait(1.0)
+                    continue
+                if listener is not None:
+                    self.wakeup.wait(idle_wait)
+                    self.wakeup.clear()
+                else:
+                    stop.wait(self.poll_interval)
+        finally:
+            if election is not None:
+                election.release()
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> bool:
+        """Read-your-writes: block until every view has applied `position`, or time out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if all(p >= position for p in self.positions().values()):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            self.wakeup.set()
+            time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def running(runner: ProjectionRunner, election: Election | None = None) -> Any:
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop, election), daemon=True, name="kaizen-projections")
+    thread.start()
+    try:
+        yield runner
+    finally:
+        stop.set()
+        runner.wakeup.set()
+        thread.join(timeout=10)

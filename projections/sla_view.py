@@ -1,0 +1,174 @@
+"""SLA timelines: each issue's SLA facts, the policies in force, and the clocks they give.
+
+Clocks are recomputed from an issue's facts whenever a fact arrives, with `now` taken as the
+fact's own business time, so a rebuild gives the same rows as the incremental build. Whether a
+live clock has breached *by now* is decided at query time from `due_at`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from domain.sla_clocks import SlaClock, SlaFact, compute_clocks
+from domain.sla_policy_document import SlaPolicyDocument, default_policy_document
+from projections.store import Sql
+from projections.view import View, from_iso, iso
+
+FACT_OF_EVENT = {
+    "Issue.Reported": "reported",
+    "Issue.Triaged": "priority_changed",
+    "Issue.PriorityOverridden": "priority_changed",
+    "Issue.Responded": "responded",
+    "Issue.EscalatedToVendor": "escalated",
+    "Issue.VendorUpdated": "vendor_updated",
+    "Issue.WaitingStarted": "waiting",
+    "Issue.Resumed": "resumed",
+    "Issue.Resolved": "resolved",
+    "Issue.Reopened": "reopened",
+    "Issue.Closed": "closed",
+}
+
+
+class PolicyBook:
+    """Policy versions by vendor, read from the view's own table: `resolve` picks the latest
+    version recorded at or before the fact that starts a clock (or today's, for what-if)."""
+
+    def __init__(self, rows: list[dict[str, Any]], policy_now: bool = False) -> None:
+        self.policy_now = policy_now
+        self.by_vendor: dict[str, list[tuple[str, int, SlaPolicyDocument]]] = {}
+        for row in rows:
+            self.by_vendor.setdefault(row["vendor"], []).append(
+                (row["recorded_at"], row["version"], SlaPolicyDocument.from_document(json.loads(row["document"]))))
+        for versions in self.by_vendor.values():
+            versions.sort(key=lambda v: v[1])
+
+    def resolve(self, vendor: str, recorded_at: datetime) -> tuple[int, SlaPolicyDocument]:
+        stamp = iso(recorded_at) or ""
+        chosen: tuple[int, SlaPolicyDocument] | None = None
+        for when, version, document in self.by_vendor.get(vendor, []):
+            if self.policy_now or when <= stamp:
+                chosen = (version, document)
+        if chosen is None:
+            return 0, default_document(vendor)
+        return chosen
+
+
+_DEFAULTS: dict[str, SlaPolicyDocument] = {}
+
+
+def default_document(vendor: str) -> SlaPolicyDocument:
+    if vendor not in _DEFAULTS:
+        _DEFAULTS[vendor] = SlaPolicyDocument.from_document(default_policy_document(vendor))
+    return _DEFAULTS[vendor]
+
+
+def fact_from_event(event: Any, kind: str) -> SlaFact | None:
+    d = event.__dict__
+    if kind == "priority_changed" and d.get("priority") == d.get("previous_priority"):
+        return None
+    return SlaFact(
+        kind=kind, occurred_at=d["occurred_at"], recorded_at=event.timestamp,
+        priority=str(d["priority"]) if kind in ("reported", "priority_changed") else None,
+        vendor=d.get("vendor") if kind == "escalated" else None,
+        on=str(d["on"]) if kind == "waiting" else None,
+    )
+
+
+class SlaView(View):
+    name = "sla"
+    tables = ("sla_fact", "sla_policy", "sla_clock")
+    policy_now = False
+
+    def create(self, sql: Sql) -> None:
+        sql.execute(
+            "CREATE TABLE IF NOT EXISTS sla_fact (issue_id TEXT NOT NULL, issue_key TEXT NOT NULL,"
+            " version BIGINT NOT NULL, kind TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
+            " priority TEXT, vendor TEXT, waiting_on TEXT, PRIMARY KEY (issue_id, version))")
+        sql.execute(
+            "CREATE TABLE IF NOT EXISTS sla_policy (vendor TEXT NOT NULL, version BIGINT NOT NULL,"
+            " recorded_at TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (vendor, version))")
+        sql.execute(
+            "CREATE TABLE IF NOT EXISTS sla_clock (issue_key TEXT NOT NULL, idx INTEGER NOT NULL,"
+            " kind TEXT NOT NULL, vendor TEXT NOT NULL, policy_version BIGINT NOT NULL, priority TEXT NOT NULL,"
+            " target_seconds BIGINT NOT NULL, started_at TEXT NOT NULL, due_at TEXT NOT NULL, stopped_at TEXT,"
+            " paused INTEGER NOT NULL, pauses TEXT NOT NULL, business_seconds_used BIGINT NOT NULL,"
+            " PRIMARY KEY (issue_key, idx))")
+        sql.execute("CREATE INDEX IF NOT EXISTS sla_clock_due ON sla_clock (due_at)")
+
+    def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
+        handlers: dict[str, Callable[[Sql, Any, int], None]] = {
+            name: self._fact_handler(kind) for name, kind in FACT_OF_EVENT.items()}
+        handlers["SlaPolicy.Published"] = self._published
+        return handlers
+
+    def _published(self, sql: Sql, event: Any, position: int) -> None:
+        d = event.__dict__
+        sql.execute(
+            "INSERT INTO sla_policy (vendor, version, recorded_at, document) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (vendor, version) DO NOTHING",
+            (d["vendor"] if "vendor" in d else None, d["policy_version"], iso(event.timestamp),
+             json.dumps(d["document"], ensure_ascii=False)),
+        )
+
+    def _fact_handler(self, kind: str) -> Callable[[Sql, Any, int], None]:
+        def handler(sql: Sql, event: Any, position: int) -> None:
+            fact = fact_from_event(event, kind)
+            if fact is None:
+                return
+            issue_id = str(event.originator_id)
+            key = event.__dict__.get("key") or self._key_of(sql, issue_id)
+            sql.execute(
+                "INSERT INTO sla_fact (issue_id, issue_key, version, kind, occurred_at, recorded_at, priority,"
+                " vendor, waiting_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (issue_id, version) DO NOTHING",
+                (issue_id, key, event.originator_version, fact.kind, iso(fact.occurred_at), iso(fact.recorded_at),
+                 fact.priority, fact.vendor, fact.on),
+            )
+            self.refresh_clocks(sql, issue_id, key)
+
+        return handler
+
+    def _key_of(self, sql: Sql, issue_id: str) -> str:
+        return str(sql.execute("SELECT issue_key FROM sla_fact WHERE issue_id = ? LIMIT 1", (issue_id,)).scalar())
+
+    def refresh_clocks(self, sql: Sql, issue_id: str, key: str) -> None:
+        facts = load_facts(sql, issue_id)
+        book = PolicyBook(sql.execute("SELECT * FROM sla_policy").fetchall(), self.policy_now)
+        clocks = compute_clocks(facts, book.resolve, facts[-1].occurred_at) if facts else []
+        sql.execute("DELETE FROM sla_clock WHERE issue_key = ?", (key,))
+        for idx, clock in enumerate(clocks):
+            sql.execute(
+                "INSERT INTO sla_clock (issue_key, idx, kind, vendor, policy_version, priority, target_seconds,"
+                " started_at, due_at, stopped_at, paused, pauses, business_seconds_used)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                clock_row(key, idx, clock),
+            )
+
+
+def clock_row(key: str, idx: int, clock: SlaClock) -> tuple[Any, ...]:
+    pauses = [[iso(a), iso(b)] for a, b in clock.paused]
+    currently_paused = bool(clock.paused) and clock.paused[-1][1] is None and clock.stopped_at is None
+    return (key, idx, clock.kind, clock.vendor, clock.policy_version, clock.priority,
+            int(clock.target.total_seconds()), iso(clock.started_at), iso(clock.due_at), iso(clock.stopped_at),
+            1 if currently_paused else 0, json.dumps(pauses), clock.business_seconds_used)
+
+
+def load_facts(sql: Sql, issue_id: str) -> list[SlaFact]:
+    rows = sql.execute("SELECT * FROM sla_fact WHERE issue_id = ? ORDER BY version", (issue_id,)).fetchall()
+    return [
+        SlaFact(kind=r["kind"], occurred_at=from_iso(r["occurred_at"]) or datetime.min,
+                recorded_at=from_iso(r["recorded_at"]) or datetime.min, priority=r["priority"],
+                vendor=r["vendor"], on=r["waiting_on"])
+        for r in rows
+    ]
+
+
+def live_clocks(sql: Sql, issue_key: str, now: datetime) -> list[SlaClock]:
+    """The clocks of one issue as of `now` (business_seconds_used and status are live)."""
+    from domain.keys import aggregate_id
+
+    facts = load_facts(sql, str(aggregate_id(issue_key)))
+    book = PolicyBook(sql.execute("SELECT * FROM sla_policy").fetchall())
+    return compute_clocks(facts, book.resolve, now) if facts else []

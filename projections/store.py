@@ -1,0 +1,90 @@
+"""The engine-specific part of the read side: connections, transactions, tracking, placeholders.
+
+Views write one dialect of SQL (`?` placeholders, `INSERT ... ON CONFLICT`) that runs on both
+SQLite and PostgreSQL; this module is the only place that knows which engine is underneath.
+Tracking positions are recorded with the eventsourcing library's tracking recorders, inside the
+view's own transaction, which is what makes "exactly once" hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.utils import Environment
+
+from application.config import StoreSettings
+
+PLACEHOLDER = re.compile(r"\?")
+
+
+class Sql:
+    """A cursor that speaks the views' dialect on either engine and returns rows as dicts."""
+
+    def __init__(self, cursor: Any, engine: str) -> None:
+        self.cursor = cursor
+        self.engine = engine
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Sql:
+        if self.engine == "postgres":
+            statement = PLACEHOLDER.sub("%s", statement.replace("%", "%%"))
+            self.cursor.execute(statement, tuple(params))
+        else:
+            self.cursor.execute(statement, tuple(params))
+        return self
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            self.execute(statement, row)
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.cursor.fetchall()]
+
+    def fetchone(self) -> dict[str, Any] | None:
+        row = self.cursor.fetchone()
+        return dict(row) if row is not None else None
+
+    def scalar(self) -> Any:
+        row = self.cursor.fetchone()
+        if row is None:
+            return None
+        return next(iter(dict(row).values()))
+
+
+class ViewStore:
+    """Connections to the views' database (the same database as the event store)."""
+
+    def __init__(self, settings: StoreSettings) -> None:
+        self.settings = settings
+        self.engine = settings.engine
+        env = dict(settings.environment)
+        if self.engine == "postgres":
+            env.setdefault("POSTGRES_POOL_SIZE", "4")
+        self.factory = InfrastructureFactory.construct(Environment("views", env))
+        self.tracking: TrackingRecorder = self.factory.tracking_recorder()
+        self.tracking_table = getattr(self.tracking, "tracking_table_name", "tracking")
+
+    @contextmanager
+    def transaction(self, commit: bool = True) -> Iterator[Sql]:
+        datastore: Any = self.tracking.datastore  # type: ignore[attr-defined]
+        with datastore.transaction(commit=commit) as cursor:
+            yield Sql(cursor, self.engine)
+
+    def position(self, view: str) -> int:
+        return self.tracking.max_tracking_id(view) or 0
+
+    def record(self, sql: Sql, view: str, position: int) -> None:
+        """Advance the view's position in the same transaction as its rows (raises on replay)."""
+        self.tracking._insert_tracking(sql.cursor, Tracking(view, position))  # type: ignore[attr-defined]
+
+    def forget(self, sql: Sql, view: str) -> None:
+        """Reset a view's position, for rebuilds (inside the transaction that drops its rows)."""
+        sql.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (view,))
+
+    def close(self) -> None:
+        closer = getattr(self.factory, "close", None)
+        if callable(closer):
+            closer()

@@ -1,0 +1,41 @@
+"""`kaizen worker`: the projections in their own process, one active per database.
+
+A second worker stands by on the election lock and takes over when the first one dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from application.config import StoreSettings
+from application.desk import KaizenDesk
+from projections.catalogue import all_views
+from projections.election import Election
+from projections.runner import ProjectionRunner
+from projections.store import ViewStore
+
+log = logging.getLogger("kaizen.worker")
+
+
+def run_forever(settings: StoreSettings, stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    desk = KaizenDesk(settings)
+    store = ViewStore(settings)
+    runner = ProjectionRunner(desk, store, all_views())
+    runner.setup()
+    log.info("projection worker started on %s", settings.redacted_url)
+    try:
+        runner.run(stop, Election(settings), idle_wait=0.5)
+    finally:
+        store.close()
+        desk.close()
