@@ -30,6 +30,7 @@ class ReadSide:
         self.store = ViewStore(settings)
         self.views = all_views()
         self.issues = IssueQueries(self.store)
+        self.reports = ReportQueries(self.store)
         self._runner: ProjectionRunner | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -76,3 +77,33 @@ class ReadSide:
     def close(self) -> None:
         self.stop()
         self.store.close()
+
+
+class ReportQueries:
+    """The compliance reports (`/reports/...`), on the SLA and issue-list views."""
+
+    def __init__(self, store: ViewStore) -> None:
+        self.store = store
+
+    def sla_compliance(self, group_by: str, viewer: Actor, now: datetime, start: datetime | None = None,
+                       end: datetime | None = None) -> list[dict[str, Any]]:
+        from projections.reports import sla_compliance
+
+        return sla_compliance(self.store, group_by, viewer, now, start, end)
+
+    def vendor_response_times(self, viewer: Actor, start: datetime | None = None, end: datetime | None = None,
+                              priority: str | None = None) -> list[dict[str, Any]]:
+        from projections.reports import vendor_response_times
+
+        return vendor_response_times(self.store, viewer, start, end, priority)
+
+    def sla_at_risk(self, viewer: Actor, now: datetime, within: Any) -> list[dict[str, Any]]:
+        from projections.reports import sla_at_risk
+
+        return sla_at_risk(self.store, viewer, now, within)
+
+    def issue_clocks(self, key: str, now: datetime) -> list[Any]:
+        from projections.sla_view import live_clocks
+
+        with self.store.transaction(commit=False) as sql:
+            return live_clocks(sql, key, now)

@@ -1,0 +1,90 @@
+"""Who is calling: bearer tokens become a Principal, and a Principal becomes the Actor of events.
+
+Authorisation of individual actions stays in `domain.access` (shared with the CLI and the
+importer); this module only adds what is specific to HTTP: the 401 challenge, the
+`X-On-Behalf-Of` rule for internal apps, and the blanket "auditors change nothing".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask import g, request
+
+from application.tokens import Principal
+from domain.actor import Actor
+from interfaces.http.problems import Problem, unauthenticated, validation_problem
+from interfaces.http.services import desk
+
+ON_BEHALF_OF = "X-On-Behalf-Of"
+EMPLOYEE_PATTERN = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+READ_ONLY_ROLES = frozenset({"auditor"})
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated token and the person it acts as (the employee, for app tokens)."""
+
+    principal: Principal
+    employee: str | None
+
+    @property
+    def actor(self) -> Actor:
+        if self.principal.role == "app" and self.employee:
+            return Actor(id=self.employee, role="app", via=self.principal.subject)
+        return Actor(id=self.principal.subject, role=self.principal.role, via=None)
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise unauthenticated("this API needs an Authorization: Bearer <token> header")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthenticated("the Authorization header must be 'Bearer <token>'", "invalid_request")
+    return token.strip()
+
+
+def _employee(principal: Principal) -> str | None:
+    """The employee an app acts for; ignored for every other role (they act as themselves)."""
+    if principal.role != "app":
+        return None
+    value = request.headers.get(ON_BEHALF_OF)
+    if value is None:
+        return None
+    value = value.strip()
+    if not EMPLOYEE_PATTERN.match(value):
+        raise validation_problem({ON_BEHALF_OF: ["must be an employee id of 1 to 200 printable characters"]})
+    return value
+
+
+def caller() -> Caller:
+    """The authenticated caller of this request (cached); 401 when there is none."""
+    found: Caller | None = g.get("caller")
+    if found is not None:
+        return found
+    principal = desk().authenticate(_bearer_token())
+    if principal is None:
+        raise unauthenticated("the token is unknown, malformed or revoked", "invalid_token")
+    found = Caller(principal=principal, employee=_employee(principal))
+    g.caller = found
+    return found
+
+
+def reader() -> Actor:
+    """The actor for a query: every role reads something; scoping happens per resource."""
+    return caller().actor
+
+
+def writer() -> Actor:
+    """The actor for a command, after the checks that do not depend on the resource."""
+    current = caller()
+    if current.principal.role in READ_ONLY_ROLES:
+        raise Problem(403, f"role {current.principal.role} may read but not change anything")
+    if current.principal.role == "app" and not current.employee:
+        raise validation_problem(
+            {ON_BEHALF_OF: ["an app must name the employee it acts for"]},
+            f"an app token needs the {ON_BEHALF_OF} header on commands",
+        )
+    return current.actor

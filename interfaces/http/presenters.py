@@ -1,0 +1,144 @@
+"""Aggregates as the API shows them, scoped to the viewer.
+
+Presenters return plain Python values (datetimes stay datetimes); the marshmallow schemas in
+`schemas/` turn them into JSON and describe them in OpenAPI, so shape and document cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from domain.access import role_family
+from domain.actor import Actor
+from domain.issue import Issue
+from domain.suggestion import Suggestion
+
+SEES_INTERNAL = frozenset({"admin", "auditor", "system"})
+INTERNAL = "internal"
+
+
+def sees_internal(viewer: Actor) -> bool:
+    """Internal comments are for administrators (and auditors); reporters and vendors never see them."""
+    return role_family(viewer) in SEES_INTERNAL
+
+
+def utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def json_safe(value: Any) -> Any:
+    """Event data as JSON values: times in UTC RFC 3339, enums as their values, money as strings."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, Actor):
+        return value.as_dict()
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _comments(comments: list[dict[str, Any]], viewer: Actor) -> list[dict[str, Any]]:
+    show_internal = sees_internal(viewer)
+    return [
+        {**c, "at": utc(c.get("at"))}
+        for c in comments
+        if show_internal or str(c.get("visibility")) != INTERNAL
+    ]
+
+
+def issue_view(issue: Issue, viewer: Actor) -> dict[str, Any]:
+    """Every field of the contract's issue shape, internal comments only for those who may see them."""
+    escalation = None
+    if issue.escalation is not None:
+        escalation = {**issue.escalation, "escalated_at": utc(issue.escalation.get("escalated_at"))}
+    return {
+        "key": issue.key,
+        "title": issue.title,
+        "description": issue.description,
+        "module": issue.module,
+        "scenario": issue.scenario,
+        "impact_scope": issue.impact_scope,
+        "urgency": issue.urgency,
+        "priority": issue.priority,
+        "impact_class": issue.impact_class,
+        "vendor": issue.vendor,
+        "site": issue.site,
+        "language": issue.language,
+        "noticed_at": utc(issue.noticed_at),
+        "reporter": issue.reporter,
+        "reported_at": utc(issue.reported_at),
+        "status": issue.status,
+        "assignee": issue.assignee,
+        "first_response_at": utc(issue.first_response_at),
+        "escalation": escalation,
+        "waiting_reason": issue.waiting_reason,
+        "comments": _comments(issue.comments, viewer),
+        "vendor_updates": [{**u, "at": utc(u.get("at"))} for u in issue.vendor_updates],
+        "workarounds": [
+            {**w, "recorded_at": utc(w.get("recorded_at")), "retired_at": utc(w.get("retired_at"))}
+            for w in issue.workarounds.values()
+        ],
+        "changes": [{**c, "scheduled_for": utc(c.get("scheduled_for"))} for c in issue.changes],
+        "resolution": issue.resolution,
+        "root_cause": issue.root_cause,
+        "resolved_at": utc(issue.resolved_at),
+        "closed_at": utc(issue.closed_at),
+        "reopen_count": issue.reopen_count,
+        "updated_at": utc(issue.updated_at),
+        "version": issue.version,
+    }
+
+
+def suggestion_view(suggestion: Suggestion, viewer: Actor) -> dict[str, Any]:
+    """Votes as a count (who voted is not shown), plus whether the viewer is one of them."""
+    decision = suggestion.decision
+    review = suggestion.review
+    return {
+        "key": suggestion.key,
+        "title": suggestion.title,
+        "description": suggestion.description,
+        "module": suggestion.module,
+        "submitter": suggestion.submitter,
+        "submitted_at": utc(suggestion.submitted_at),
+        "status": suggestion.status,
+        "votes": suggestion.votes,
+        "voted": viewer.id in suggestion.voters,
+        "comments": _comments(suggestion.comments, viewer),
+        "merged_into": suggestion.merged_into,
+        "merged_from": list(suggestion.merged_from),
+        "review": {**review, "at": utc(review.get("at"))} if review else None,
+        "decision": {**decision, "at": utc(decision.get("at"))} if decision else None,
+        "implemented_at": utc(suggestion.implemented_at),
+        "rewards": [{**r, "at": utc(r.get("at"))} for r in suggestion.rewards],
+        "updated_at": utc(suggestion.updated_at),
+        "version": suggestion.version,
+    }
+
+
+def history_view(entries: list[dict[str, Any]], viewer: Actor) -> list[dict[str, Any]]:
+    """Every event; the body of an internal comment is withheld from those who may not read it."""
+    show_internal = sees_internal(viewer)
+    items = []
+    for entry in entries:
+        data = dict(entry["data"])
+        if not show_internal and str(data.get("visibility")) == INTERNAL:
+            data = {k: v for k, v in data.items() if k not in ("body", "message")}
+            data["redacted"] = True
+        items.append({**entry, "data": json_safe(data), "occurred_at": utc(entry["occurred_at"]),
+                      "recorded_at": utc(entry["recorded_at"])})
+    return items

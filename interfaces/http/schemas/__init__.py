@@ -1,0 +1,1 @@
+"""marshmallow schemas: what each route accepts (strict) and answers (documented in OpenAPI)."""

@@ -1,0 +1,112 @@
+"""Building blocks shared by every resource's schemas: strictness, text rules, problems, pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+
+
+def no_control_characters(value: str) -> None:
+    """Tabs and newlines are text; NUL and other control characters are not (PostgreSQL refuses NUL)."""
+    if CONTROL.search(value):
+        raise ValidationError("must not contain control characters")
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error (422), never silently dropped: a typo must not pass as success."""
+
+    class Meta:
+        unknown = RAISE
+
+
+def text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.String:
+    """A free-text field: non-empty, bounded, no control characters; optional ones may be null."""
+    return fields.String(
+        required=required,
+        allow_none=not required,
+        validate=[validate.Length(min=1, max=max_length), no_control_characters],
+        **kwargs,
+    )
+
+
+def choice(values: Any, *, required: bool = False, **kwargs: Any) -> fields.String:
+    """One of a closed vocabulary (a StrEnum or a list of strings)."""
+    options = [str(getattr(v, "value", v)) for v in values]
+    return fields.String(required=required, allow_none=not required and "load_default" not in kwargs,
+                         validate=validate.OneOf(options), **kwargs)
+
+
+def vendor_field(*, required: bool = False, **kwargs: Any) -> fields.String:
+    return fields.String(required=required, validate=validate.Regexp(SLUG, error="must be a vendor slug like sap"),
+                         metadata={"example": "sap"}, **kwargs)
+
+
+def aware_datetime(*, required: bool = False, **kwargs: Any) -> fields.AwareDateTime:
+    """RFC 3339 with an offset: a time without one is ambiguous across the company's sites."""
+    return fields.AwareDateTime(required=required, allow_none=not required, format="iso", **kwargs)
+
+
+def out_datetime(**kwargs: Any) -> fields.DateTime:
+    """An answer's time: UTC, RFC 3339."""
+    return fields.DateTime(format="iso", **kwargs)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, with the extensions this API adds."""
+
+    type = fields.String(required=True, metadata={"example": "https://kaizen-desk.example/problems/not-found"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String(required=True)
+    request_id = fields.String(allow_none=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "validation errors by field"})
+    current_state = fields.String(allow_none=True, metadata={"description": "409: the aggregate's status"})
+    state = fields.Dict(allow_none=True, metadata={"description": "409: the aggregate as it is now"})
+    current_version = fields.Integer(metadata={"description": "412: the aggregate's current version"})
+
+
+class PageQuerySchema(StrictSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=[validate.Length(min=1, max=500), no_control_characters])
+    min_position = fields.Integer(validate=validate.Range(min=0, max=2**62),
+                                  metadata={"description": "wait briefly until the views have applied this position"})
+
+
+class HistoryEntrySchema(Schema):
+    type = fields.String(required=True)
+    version = fields.Integer(required=True)
+    actor = fields.String(required=True)
+    actor_role = fields.String(required=True)
+    via = fields.String(allow_none=True)
+    occurred_at = out_datetime(required=True)
+    recorded_at = out_datetime(required=True)
+    data = fields.Dict(required=True)
+    hash = fields.String(allow_none=True)
+
+
+class HistorySchema(Schema):
+    items = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+
+
+class NoBodySchema(StrictSchema):
+    """Commands that carry nothing but the path (a vote): an empty object, or no body at all."""
+
+
+class VersionQuerySchema(StrictSchema):
+    """`?version=n` or `?as_of=<time>[&axis=recorded|occurred]`: the aggregate as it was."""
+
+    version = fields.Integer(validate=validate.Range(min=1, max=2**31))
+    as_of = fields.AwareDateTime(format="iso")
+    axis = fields.String(load_default="recorded", validate=validate.OneOf(["recorded", "occurred"]))
+
+    @validates_schema
+    def one_of_version_or_time(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("version") is not None and data.get("as_of") is not None:
+            raise ValidationError("give either version or as_of, not both", "as_of")

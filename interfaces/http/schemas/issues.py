@@ -1,0 +1,228 @@
+"""Request and answer shapes of the issue routes (field names from api.md)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from domain.vocabulary import (
+    ImpactClass,
+    ImpactScope,
+    IssueStatus,
+    Module,
+    Priority,
+    Urgency,
+    Visibility,
+    WaitingOn,
+    WorkaroundKind,
+)
+from interfaces.http.schemas.common import (
+    PageQuerySchema,
+    StrictSchema,
+    aware_datetime,
+    choice,
+    no_control_characters,
+    out_datetime,
+    text,
+    vendor_field,
+)
+
+LONG = 20_000
+NAME = 200
+REASON = 2_000
+
+
+# -- commands ---------------------------------------------------------------------------------
+class ReportSchema(StrictSchema):
+    title = text(300, required=True, metadata={"example": "月结凭证无法过账 — GL posting fails"})
+    description = text(LONG, required=True)
+    module = choice(Module, required=True)
+    impact_scope = choice(ImpactScope, required=True)
+    urgency = choice(Urgency, required=True)
+    vendor = vendor_field(load_default="internal")
+    scenario = text(REASON)
+    site = text(100)
+    language = text(35, metadata={"example": "zh-HK"})
+    noticed_at = aware_datetime(metadata={"description": "when the problem was first seen"})
+
+
+class TriageSchema(StrictSchema):
+    priority = choice(Priority)
+    impact_scope = choice(ImpactScope)
+    urgency = choice(Urgency)
+    impact_class = choice(ImpactClass)
+    assignee = text(NAME)
+    reason = text(REASON, metadata={"description": "required when the priority differs from the matrix"})
+
+
+class AssignSchema(StrictSchema):
+    assignee = text(NAME, required=True)
+
+
+class RespondSchema(StrictSchema):
+    message = text(LONG, required=True)
+
+
+class CommentSchema(StrictSchema):
+    body = text(LONG, required=True)
+    visibility = choice(Visibility, load_default="public")
+
+
+class EscalateSchema(StrictSchema):
+    vendor = vendor_field(required=True)
+    vendor_ticket = text(NAME, required=True, metadata={"example": "SAP incident 0020751234"})
+    vendor_priority = text(100, metadata={"example": "Very High"})
+
+
+class VendorUpdateSchema(StrictSchema):
+    message = text(LONG, required=True)
+
+
+class WaitSchema(StrictSchema):
+    on = choice(WaitingOn, required=True)
+    reason = text(REASON, required=True)
+
+
+class ResumeSchema(StrictSchema):
+    reason = text(REASON)
+
+
+class WorkaroundSchema(StrictSchema):
+    kind = choice(WorkaroundKind, required=True)
+    description = text(LONG, required=True)
+    retire_by = fields.Date(required=True)
+    owner = text(NAME)
+
+
+class RetireSchema(StrictSchema):
+    note = text(REASON)
+
+
+class ChangeSchema(StrictSchema):
+    scheduled_for = aware_datetime(required=True)
+    description = text(LONG, required=True)
+    override_reason = text(REASON, metadata={"description": "needed inside a change-freeze window"})
+
+
+class ResolveSchema(StrictSchema):
+    resolution = text(LONG, required=True)
+    root_cause = text(LONG)
+
+
+class ReopenSchema(StrictSchema):
+    reason = text(REASON, required=True)
+
+
+class CloseSchema(StrictSchema):
+    note = text(REASON)
+
+
+# -- queries ----------------------------------------------------------------------------------
+class IssueListQuerySchema(PageQuerySchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in IssueStatus]))
+    vendor = fields.String(validate=validate.Length(min=1, max=64))
+    priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
+    impact_class = fields.String(validate=validate.OneOf([c.value for c in ImpactClass]))
+    module = fields.String(validate=validate.OneOf([m.value for m in Module]))
+    site = fields.String(validate=[validate.Length(min=1, max=100), no_control_characters])
+    reporter = fields.String(validate=[validate.Length(min=1, max=NAME), no_control_characters])
+    breached = fields.Boolean()
+    text = fields.String(validate=[validate.Length(min=1, max=200), no_control_characters])
+
+
+# -- answers ----------------------------------------------------------------------------------
+class CommentOutSchema(Schema):
+    id = fields.String(required=True)
+    body = fields.String(required=True)
+    visibility = fields.String(required=True)
+    author = fields.String(required=True)
+    role = fields.String(required=True)
+    at = out_datetime(required=True)
+    response = fields.Boolean(required=True, metadata={"description": "true for an administrator's response"})
+
+
+class EscalationOutSchema(Schema):
+    vendor = fields.String(required=True)
+    vendor_ticket = fields.String(required=True)
+    vendor_priority = fields.String(allow_none=True)
+    escalated_at = out_datetime(required=True)
+
+
+class VendorUpdateOutSchema(Schema):
+    message = fields.String(required=True)
+    author = fields.String(required=True)
+    at = out_datetime(required=True)
+
+
+class WorkaroundOutSchema(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    description = fields.String(required=True)
+    retire_by = fields.Date(required=True)
+    owner = fields.String(required=True)
+    recorded_at = out_datetime(required=True)
+    retired_at = out_datetime(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class ChangeOutSchema(Schema):
+    id = fields.String(required=True)
+    scheduled_for = out_datetime(required=True)
+    description = fields.String(required=True)
+    freeze_window = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
+
+
+class IssueSchema(Schema):
+    key = fields.String(required=True, metadata={"example": "KZ-7"})
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    module = fields.String(required=True)
+    scenario = fields.String(allow_none=True)
+    impact_scope = fields.String(required=True)
+    urgency = fields.String(required=True)
+    priority = fields.String(required=True)
+    impact_class = fields.String(required=True)
+    vendor = fields.String(required=True)
+    site = fields.String(allow_none=True)
+    language = fields.String(allow_none=True)
+    noticed_at = out_datetime(allow_none=True)
+    reporter = fields.String(required=True)
+    reported_at = out_datetime(required=True)
+    status = fields.String(required=True)
+    assignee = fields.String(allow_none=True)
+    first_response_at = out_datetime(allow_none=True)
+    escalation = fields.Nested(EscalationOutSchema, allow_none=True)
+    waiting_reason = fields.String(allow_none=True)
+    comments = fields.List(fields.Nested(CommentOutSchema), required=True)
+    vendor_updates = fields.List(fields.Nested(VendorUpdateOutSchema), required=True)
+    workarounds = fields.List(fields.Nested(WorkaroundOutSchema), required=True)
+    changes = fields.List(fields.Nested(ChangeOutSchema), required=True)
+    resolution = fields.String(allow_none=True)
+    root_cause = fields.String(allow_none=True)
+    resolved_at = out_datetime(allow_none=True)
+    closed_at = out_datetime(allow_none=True)
+    reopen_count = fields.Integer(required=True)
+    updated_at = out_datetime(required=True)
+    version = fields.Integer(required=True)
+
+
+class IssueListItemSchema(Schema):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    priority = fields.String(required=True)
+    impact_class = fields.String(required=True)
+    module = fields.String(required=True)
+    vendor = fields.String(required=True)
+    site = fields.String(allow_none=True)
+    reporter = fields.String(required=True)
+    assignee = fields.String(allow_none=True)
+    reported_at = out_datetime(required=True)
+    updated_at = out_datetime(required=True)
+    version = fields.Integer(required=True)
+    breached = fields.Boolean(required=True)
+
+
+class IssuePageSchema(Schema):
+    items = fields.List(fields.Nested(IssueListItemSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)

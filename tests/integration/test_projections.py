@@ -1,0 +1,208 @@
+"""Projections on both stores: exactly once, rebuild equals incremental, standby takeover."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import pytest
+
+from application.config import store_settings
+from application.desk import KaizenDesk
+from projections.catalogue import all_views
+from projections.election import Election
+from projections.runner import ProjectionRunner
+from projections.store import ViewStore
+from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, ctx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def populate(desk: KaizenDesk, clock: FakeClock, issues: int = 12) -> int:
+    position = 0
+    for n in range(issues):
+        key = desk.report(ctx(REPORTER), title=f"Issue {n}", description="d", module="finance",
+                          impact_scope=["company", "team", "user"][n % 3], urgency="blocking", vendor="sap").key
+        clock.advance(minutes=20)
+        desk.triage(ctx(), key, assignee="admin-wong")
+        if n % 2 == 0:
+            desk.escalate(ctx(), key, vendor="sap", vendor_ticket=f"INC-{n}")
+            clock.advance(hours=n % 5)
+            desk.record_vendor_update(ctx(VENDOR_SAP), key, message="looking")
+        if n % 3 == 0:
+            desk.wait(ctx(), key, on="reporter" if n % 2 else "customer", reason="need data")
+            clock.advance(hours=3)
+            desk.resume(ctx(), key)
+        if n % 4 == 0:
+            position = desk.resolve(ctx(), key, resolution="fixed").position or position
+        clock.advance(hours=1)
+    return int(desk.recorder.max_notification_id() or 0)
+
+
+def dump(store: ViewStore) -> dict[str, list[tuple[object, ...]]]:
+    tables = [t for v in all_views() for t in v.tables]
+    out = {}
+    with store.transaction(commit=False) as sql:
+        for table in tables:
+            rows = sql.execute(f"SELECT * FROM {table}").fetchall()
+            out[table] = sorted(tuple(sorted((k, str(v)) for k, v in r.items())) for r in rows)
+    return out
+
+
+def test_views_follow_the_log_exactly_once(desk: KaizenDesk, store_url: str, clock: FakeClock) -> None:
+    head = populate(desk, clock)
+    store = ViewStore(store_settings(store_url))
+    runner = ProjectionRunner(desk, store, all_views(), batch_size=7)
+    runner.setup()
+    runner.catch_up()
+    assert set(runner.positions().values()) == {head}
+    first = dump(store)
+    assert len(first["issue_list"]) == 12 and len(first["sla_clock"]) > 24
+    # A second runner re-reading the same batch must not apply it twice.
+    other = ProjectionRunner(desk, store, all_views())
+    assert other.catch_up() == 0
+    assert dump(store) == first
+    store.close()
+
+
+def test_rebuild_equals_incremental_build(desk: KaizenDesk, store_url: str, clock: FakeClock) -> None:
+    store = ViewStore(store_settings(store_url))
+    runner = ProjectionRunner(desk, store, all_views(), batch_size=5)
+    runner.setup()
+    for _ in range(3):  # incremental: small bites interleaved with writes
+        populate(desk, clock, issues=4)
+        runner.catch_up()
+    incremental = dump(store)
+    seen: list[tuple[int, int]] = []
+    runner.rebuild([v.name for v in all_views()], progress=lambda done, total: seen.append((done, total)))
+    assert dump(store) == incremental
+    assert seen and seen[-1][0] == seen[-1][1]
+    store.close()
+
+
+def test_read_your_writes_waits_for_position(desk: KaizenDesk, store_url: str, clock: FakeClock) -> None:
+    from projections.read_side import ReadSide
+
+    read = ReadSide(store_settings(store_url))
+    read.start(desk)
+    try:
+        receipt = desk.report(ctx(REPORTER), title="Need it now", description="d", module="sales",
+                              impact_scope="user", urgency="minor")
+        assert read.wait_for(receipt.position or 0, timeout=10)
+        items, _ = read.issues.list({"text": "need it"}, 10, None, ADMIN, clock.now)
+        assert [i["key"] for i in items] == [receipt.key]
+        mine, _ = read.issues.list({}, 10, None, REPORTER, clock.now)
+        theirs, _ = read.issues.list({}, 10, None, VENDOR_SAP, clock.now)
+        assert [i["key"] for i in mine] == [receipt.key] and theirs == []
+    finally:
+        read.close()
+
+
+def test_only_one_runner_is_elected(store_url: str) -> None:
+    settings = store_settings(store_url)
+    KaizenDesk(settings).close()  # create the store
+    first, second = Election(settings), Election(settings)
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    first.release()
+    assert second.try_acquire()
+    second.release()
+
+
+WORKER = (
+    "import sys; sys.path.insert(0, {root!r});"
+    "from application.config import store_settings; from projections.worker import run_forever;"
+    "run_forever(store_settings({url!r}))"
+)
+
+
+def _start_worker(url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", WORKER.format(root=ROOT, url=url)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait(predicate: object, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.xdist_group("workers")
+def test_killed_worker_mid_rebuild_ends_identical_to_clean_rebuild(postgres_url: str) -> None:
+    clock = FakeClock()
+    settings = store_settings(postgres_url)
+    desk = KaizenDesk(settings, clock=clock)
+    head = populate(desk, clock, issues=60)
+    store = ViewStore(settings)
+    runner = ProjectionRunner(desk, store, all_views(), batch_size=50)
+    runner.setup()
+    runner.catch_up()
+    clean = dump(store)
+    with store.transaction() as sql:  # start a rebuild: drop rows and positions
+        for view in all_views():
+            view.drop(sql)
+            store.forget(sql, view.name)
+            view.create(sql)
+    worker = _start_worker(postgres_url)
+    assert _wait(lambda: 0 < store.position("sla") < head, timeout=30) or store.position("sla") == head
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    killed_at = store.position("sla")
+    worker = _start_worker(postgres_url)
+    try:
+        assert _wait(lambda: min(runner.positions().values()) == head, timeout=60)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+    assert killed_at <= head
+    assert dump(store) == clean
+    store.close()
+    desk.close()
+
+
+@pytest.mark.xdist_group("workers")
+def test_standby_worker_takes_over_when_active_one_dies(postgres_url: str) -> None:
+    clock = FakeClock()
+    settings = store_settings(postgres_url)
+    desk = KaizenDesk(settings, clock=clock)
+    store = ViewStore(settings)
+    runner = ProjectionRunner(desk, store, all_views())
+    runner.setup()
+    first = _start_worker(postgres_url)
+    assert _wait(lambda: not Election(settings).try_acquire(), timeout=20)
+    second = _start_worker(postgres_url)
+    try:
+        head = populate(desk, clock, issues=3)
+        assert _wait(lambda: min(runner.positions().values()) == head)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait()
+        started = time.monotonic()
+        head = populate(desk, clock, issues=3)
+        assert _wait(lambda: min(runner.positions().values()) == head, timeout=20)
+        takeover = time.monotonic() - started
+        assert takeover < 20
+    finally:
+        for proc in (first, second):
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=10)
+    store.close()
+    desk.close()
+
+
+def test_worker_stops_on_event(store_url: str) -> None:
+    from projections.worker import run_forever
+
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(store_settings(store_url), stop))
+    thread.start()
+    time.sleep(0.5)
+    stop.set()
+    thread.join(timeout=15)
+    assert not thread.is_alive()
