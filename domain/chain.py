@@ -21,10 +21,10 @@ GENESIS = "0" * 64
 EXCLUDED_FIELDS = frozenset({"hash", "class_version", "originator_id", "originator_version"})
 
 
-def _plain(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
     """Map event values onto JSON types the same way at save time and at verify time."""
     if isinstance(value, Enum):
-        return _plain(value.value)
+        return to_plain(value.value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
@@ -32,11 +32,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (UUID, Decimal)):
         return str(value)
     if is_dataclass(value) and not isinstance(value, type):
-        return _plain(asdict(value))
+        return to_plain(asdict(value))
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        items = [_plain(v) for v in value]
+        items = [to_plain(v) for v in value]
         return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
     return value
 
@@ -48,7 +48,7 @@ def canonical_json(topic: str, originator_id: Any, version: int, state: dict[str
         "type": topic,
         "originator_id": str(originator_id),
         "originator_version": version,
-        "state": _plain(body),
+        "state": to_plain(body),
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

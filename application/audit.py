@@ -1,0 +1,142 @@
+"""Audit over the stored log itself: chain verification, the global log, export.
+
+Verification reads the stored rows and decodes their state without upcasting, because the hash
+was computed over the event as it was recorded; an upcast event must still verify.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from application.base import DeskBase
+from domain.chain import chain_hash, to_plain
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Broken:
+    """The first event of an aggregate whose chain does not hold."""
+
+    aggregate_id: str
+    name: str  # KZ-7, SG-3, or the aggregate type and id
+    version: int
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.name}: chain broken at version {self.version} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    events: int
+    aggregates: int
+    broken: list[Broken]
+
+    @property
+    def ok(self) -> bool:
+        return not self.broken
+
+
+def iterate_log(desk: DeskBase, after: int = 0, limit: int | None = None) -> Iterator[Any]:
+    """Stored notifications in commit order, in batches (constant memory)."""
+    start = after + 1
+    remaining = limit
+    while remaining is None or remaining > 0:
+        size = BATCH if remaining is None else min(BATCH, remaining)
+        batch = desk.recorder.select_notifications(start=start, limit=size)
+        if not batch:
+            return
+        yield from batch
+        start = batch[-1].id + 1
+        if remaining is not None:
+            remaining -= len(batch)
+
+
+def _decode(desk: DeskBase, stored: Any) -> dict[str, Any]:
+    state: dict[str, Any] = desk.mapper.transcoder.decode(stored.state)
+    return state
+
+
+def _name(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
+    key = state.get("key")
+    if isinstance(key, str) and key:
+        return key
+    return f"{topic.split(':')[-1].split('.')[0]} {aggregate_id}"
+
+
+def verify(desk: DeskBase, progress: Callable[[int], None] | None = None) -> VerifyReport:
+    """Recompute every aggregate's chain; report the first broken event of each."""
+    heads: dict[str, tuple[str | None, int]] = {}
+    names: dict[str, str] = {}
+    broken: dict[str, Broken] = {}
+    count = 0
+    for stored in iterate_log(desk):
+        count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(count)
+        agg = str(stored.originator_id)
+        if agg in broken:
+            continue
+        try:
+            state = _decode(desk, stored)
+        except Exception:
+            broken[agg] = Broken(agg, names.get(agg, agg), stored.originator_version, "state cannot be decoded")
+            continue
+        names.setdefault(agg, _name(stored.topic, state, agg))
+        previous, last_version = heads.get(agg, (None, 0))
+        if stored.originator_version != last_version + 1:
+            expected = last_version + 1
+            broken[agg] = Broken(agg, names[agg], expected,
+                                 f"expected version {expected}, found {stored.originator_version}")
+            continue
+        expected_hash = chain_hash(previous, stored.topic, stored.originator_id, stored.originator_version, state)
+        if state.get("hash") != expected_hash:
+            broken[agg] = Broken(agg, names[agg], stored.originator_version, "hash does not match the event")
+            continue
+        heads[agg] = (expected_hash, stored.originator_version)
+    return VerifyReport(events=count, aggregates=len(heads) + len(broken), broken=list(broken.values()))
+
+
+def describe_stored(desk: DeskBase, stored: Any) -> dict[str, Any]:
+    state = _decode(desk, stored)
+    actor = state.get("actor")
+    return {
+        "position": stored.id,
+        "aggregate_id": str(stored.originator_id),
+        "version": stored.originator_version,
+        "type": stored.topic.split(":")[-1],
+        "actor": getattr(actor, "id", None),
+        "actor_role": getattr(actor, "role", None),
+        "via": getattr(actor, "via", None),
+        "occurred_at": state.get("occurred_at") or state.get("timestamp"),
+        "recorded_at": state.get("timestamp"),
+        "data": {k: v for k, v in state.items() if k not in ("actor", "occurred_at", "timestamp", "hash")},
+        "hash": state.get("hash"),
+    }
+
+
+def to_json(value: Any) -> Any:
+    return to_plain(value)
+
+
+def export_jsonl(desk: DeskBase, stream: IO[str], progress: Callable[[int], None] | None = None) -> int:
+    """Write every event as one JSON line, in commit order; memory does not grow with the log."""
+    count = 0
+    for stored in iterate_log(desk):
+        stream.write(json.dumps(to_json(describe_stored(desk, stored)), ensure_ascii=False, sort_keys=True))
+        stream.write("\n")
+        count += 1
+        if progress is not None and count % 10_000 == 0:
+            progress(count)
+    return count
+
+
+def import_file(desk: DeskBase, path: str, progress: Callable[[int, int], None] | None = None) -> dict[str, str]:
+    """See `application.importer`: validated as a whole, then applied idempotently."""
+    from application.importer import import_file as run_import
+
+    return run_import(desk, path, progress)

@@ -1,0 +1,193 @@
+"""SLA clocks of an issue, vendor SLA policies, and the compliance reports (JSON or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from application.context import Context
+from domain.access import can_see_issue, role_family
+from interfaces.http.auth import reader, writer
+from interfaces.http.presenters import json_safe
+from interfaces.http.problems import Problem
+from interfaces.http.services import desk, services
+
+blp = Blueprint("compliance", __name__, url_prefix="/api/v1", description="SLA clocks, policies and reports")
+
+WITHIN = re.compile(r"^(\d{1,4})([hm])$")
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class PeriodQuery(StrictSchema):
+    from_ = fields.DateTime(data_key="from", load_default=None)
+    to = fields.DateTime(load_default=None)
+    priority = fields.String(load_default=None, validate=validate.OneOf(["P1", "P2", "P3", "P4"]))
+    group_by = fields.String(load_default="vendor", validate=validate.OneOf(["vendor", "priority", "module",
+                                                                             "site", "month"]))
+    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class AtRiskQuery(StrictSchema):
+    within = fields.String(load_default="4h", validate=validate.Regexp(WITHIN, error="use e.g. 4h or 90m"))
+    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class SlaQuery(StrictSchema):
+    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class PolicySchema(StrictSchema):
+    calendars = fields.Dict(required=True)
+    targets = fields.Dict(required=True)
+    labels = fields.Dict(load_default=None)
+
+
+def _read_side() -> Any:
+    read = services().read
+    if read is None:
+        raise Problem(503, "the read side is not available", headers={"Retry-After": "5"})
+    return read
+
+
+def _caught_up(min_position: int | None) -> Any:
+    read = _read_side()
+    wanted = min_position if min_position is not None else request.headers.get("X-Min-Position", type=int)
+    if wanted:
+        read.wait_for(wanted, services().settings.read_wait_seconds)
+    return read
+
+
+def _now() -> datetime:
+    return services().settings.clock()
+
+
+def _reports_reader() -> Any:
+    actor = reader()
+    if role_family(actor) not in ("admin", "auditor", "vendor", "system"):
+        raise Problem(403, f"role {actor.role} may not read compliance reports")
+    return actor
+
+
+def _answer(items: list[dict[str, Any]], name: str) -> Response | dict[str, Any]:
+    """JSON by default; CSV when the client asks for text/csv."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    if best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]:
+        out = io.StringIO()
+        columns = list(items[0].keys()) if items else []
+        writer_ = csv.DictWriter(out, fieldnames=columns)
+        writer_.writeheader()
+        for item in items:
+            writer_.writerow({k: json_safe(v) for k, v in item.items()})
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return {"items": json_safe(items), "next_cursor": None}
+
+
+@blp.route("/issues/<key>/sla")
+class IssueSla(MethodView):
+    @blp.arguments(SlaQuery, location="query")
+    @blp.response(200)
+    def get(self, query: dict[str, Any], key: str) -> dict[str, Any]:
+        """The issue's SLA clocks, live as of now."""
+        actor = reader()
+        issue = desk().get_issue(key)
+        if not can_see_issue(actor, issue):
+            raise Problem(404, f"issue {key} was not found")
+        read = _caught_up(query.get("min_position"))
+        clocks = read.reports.issue_clocks(key, _now())
+        if role_family(actor) == "vendor":
+            clocks = [c for c in clocks if c.vendor == actor.vendor]
+        return {"key": key, "clocks": [c.to_dict() for c in clocks]}
+
+
+@blp.route("/vendors/<vendor>/sla-policy")
+class VendorPolicy(MethodView):
+    @blp.response(200)
+    def get(self, vendor: str) -> Response:
+        reader()
+        policy = desk().get_policy(vendor)
+        body = {"vendor": vendor, "version": policy.version, **policy.document,
+                "published_at": json_safe(policy.published_at)}
+        response = Response(_json(body), mimetype="application/json")
+        response.headers["ETag"] = f'"{policy.version}"'
+        return response
+
+    @blp.arguments(PolicySchema)
+    @blp.response(200)
+    def put(self, document: dict[str, Any], vendor: str) -> Response:
+        actor = writer()
+        if role_family(actor) not in ("admin", "system"):
+            raise Problem(403, f"role {actor.role} may not change SLA policies")
+        if document.get("labels") is None:
+            document.pop("labels", None)
+        match = request.headers.get("If-Match", "").strip().strip('"')
+        expected = int(match) if match.isdigit() else None
+        receipt = desk().put_policy(Context(actor, expected_version=expected), vendor, document)
+        policy = desk().get_policy(vendor)
+        body = {"vendor": vendor, "version": policy.version, **policy.document,
+                "published_at": json_safe(policy.published_at)}
+        response = Response(_json(body), mimetype="application/json")
+        response.headers["ETag"] = f'"{policy.version}"'
+        if receipt.position is not None:
+            response.headers["X-Event-Position"] = str(receipt.position)
+        return response
+
+
+@blp.route("/vendors/<vendor>/sla-policy/history")
+class VendorPolicyHistory(MethodView):
+    @blp.response(200)
+    def get(self, vendor: str) -> dict[str, Any]:
+        reader()
+        return {"items": json_safe(desk().policy_history(vendor)), "next_cursor": None}
+
+
+@blp.route("/reports/sla-compliance")
+class SlaComplianceReport(MethodView):
+    @blp.arguments(PeriodQuery, location="query")
+    @blp.response(200)
+    def get(self, query: dict[str, Any]) -> Any:
+        actor = _reports_reader()
+        read = _caught_up(query.get("min_position"))
+        rows = read.reports.sla_compliance(query["group_by"], actor, _now(), query["from_"], query["to"])
+        return _answer(rows, "sla-compliance")
+
+
+@blp.route("/reports/vendor-response-times")
+class VendorResponseReport(MethodView):
+    @blp.arguments(PeriodQuery, location="query")
+    @blp.response(200)
+    def get(self, query: dict[str, Any]) -> Any:
+        actor = _reports_reader()
+        read = _caught_up(query.get("min_position"))
+        rows = read.reports.vendor_response_times(actor, query["from_"], query["to"], query["priority"])
+        return _answer(rows, "vendor-response-times")
+
+
+@blp.route("/reports/sla-at-risk")
+class AtRiskReport(MethodView):
+    @blp.arguments(AtRiskQuery, location="query")
+    @blp.response(200)
+    def get(self, query: dict[str, Any]) -> Any:
+        actor = _reports_reader()
+        read = _caught_up(query.get("min_position"))
+        number, unit = WITHIN.match(query["within"]).groups()  # type: ignore[union-attr]
+        within = timedelta(hours=int(number)) if unit == "h" else timedelta(minutes=int(number))
+        return _answer(read.reports.sla_at_risk(actor, _now(), within), "sla-at-risk")
+
+
+def _json(body: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(json_safe(body), ensure_ascii=False)
