@@ -464,3 +464,15 @@ class Issue(KaizenAggregate):
     @property
     def escalated_vendor(self) -> str | None:
         return self.escalation["vendor"] if self.escalation else None
+
+
+def _upcast_reported_v1_v2(state: dict[str, Any]) -> None:
+    """Version 1 of `Reported` (the spreadsheet-era import) had no language or noticed_at."""
+    state.setdefault("language", None)
+    state.setdefault("noticed_at", None)
+
+
+# Schema evolution: stored events keep their recorded shape (and so their chain hash); the
+# library upcasts them on load. New `Reported` events are written as class version 2.
+Issue.Reported.class_version = 2  # type: ignore[attr-defined]
+Issue.Reported.upcast_v1_v2 = staticmethod(_upcast_reported_v1_v2)  # type: ignore[attr-defined]

@@ -156,13 +156,19 @@ def clock_row(key: str, idx: int, clock: SlaClock) -> tuple[Any, ...]:
 
 
 def load_facts(sql: Sql, issue_id: str) -> list[SlaFact]:
+    """The issue's facts in version order. Business times are made non-decreasing: servers with
+    a skewed clock must not make the view refuse an issue (the events' order is the truth)."""
     rows = sql.execute("SELECT * FROM sla_fact WHERE issue_id = ? ORDER BY version", (issue_id,)).fetchall()
-    return [
-        SlaFact(kind=r["kind"], occurred_at=from_iso(r["occurred_at"]) or datetime.min,
-                recorded_at=from_iso(r["recorded_at"]) or datetime.min, priority=r["priority"],
-                vendor=r["vendor"], on=r["waiting_on"])
-        for r in rows
-    ]
+    facts: list[SlaFact] = []
+    for r in rows:
+        occurred = from_iso(r["occurred_at"])
+        recorded = from_iso(r["recorded_at"])
+        assert occurred is not None and recorded is not None
+        if facts and occurred < facts[-1].occurred_at:
+            occurred = facts[-1].occurred_at
+        facts.append(SlaFact(kind=r["kind"], occurred_at=occurred, recorded_at=recorded, priority=r["priority"],
+                             vendor=r["vendor"], on=r["waiting_on"]))
+    return facts
 
 
 def live_clocks(sql: Sql, issue_key: str, now: datetime) -> list[SlaClock]:

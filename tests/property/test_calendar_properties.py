@@ -52,9 +52,9 @@ CALENDARS = [
 ]
 
 calendars = st.sampled_from(CALENDARS)
-instants = st.datetimes(
-    min_value=datetime(2025, 12, 1), max_value=datetime(2027, 11, 30), timezones=st.just(UTC)
-).map(lambda t: t.replace(microsecond=t.microsecond // 1000 * 1000))
+instants = st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2027, 11, 30), timezones=st.just(UTC)).map(
+    lambda t: t.replace(microsecond=t.microsecond // 1000 * 1000)
+)
 durations = st.integers(min_value=0, max_value=200 * 3600).map(lambda s: timedelta(seconds=s))
 small_durations = st.integers(min_value=0, max_value=20 * 3600).map(lambda s: timedelta(seconds=s))
 
@@ -175,7 +175,7 @@ def opening_hours(draw: st.DrawFn) -> dict[str, list[list[str]]]:
 @settings(max_examples=100, deadline=None)
 @given(opening_hours(), st.sampled_from(["Asia/Hong_Kong", "Asia/Jakarta", "America/New_York"]))
 def test_documents_round_trip(hours: dict[str, list[list[str]]], zone: str) -> None:
-    doc = {"timezone": zone, "hours": hours, "holidays": None, "closed_days": []}
+    doc: dict[str, Any] = {"timezone": zone, "hours": hours, "holidays": None, "closed_days": []}
     calendar = BusinessCalendar.from_document(doc)
     assert calendar.to_document() == {**doc, "hours": {d: hours[d] for d in WEEKDAYS if d in hours}}
     assert BusinessCalendar.from_document(calendar.to_document()) == calendar

@@ -105,9 +105,7 @@ def test_jakarta_independence_day() -> None:
 
 
 def test_ho_chi_minh_national_day_bridge_with_saturday_mornings() -> None:
-    calendar = office(
-        "Asia/Ho_Chi_Minh", [["08:00", "12:00"], ["13:00", "17:00"]], "VN", sat=[["08:00", "12:00"]]
-    )
+    calendar = office("Asia/Ho_Chi_Minh", [["08:00", "12:00"], ["13:00", "17:00"]], "VN", sat=[["08:00", "12:00"]])
     # Fri 28 Aug 16:00 + 6h: 1h Fri, 4h Sat; Mon 31 Aug, Tue 1 and Wed 2 Sep closed -> Thu 09:00.
     assert calendar.add(at(HCM, 8, 28, 16), 6 * H) == at(HCM, 9, 3, 9) == utc(9, 3, 2)
 

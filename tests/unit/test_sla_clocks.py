@@ -210,9 +210,9 @@ def test_waiting_on_the_customer_pauses_vendor_clocks_only() -> None:
     ]
     clocks = run(facts, now=t(2, 10, 55))
     vendor_response = only(clocks, "vendor_response")
-    # SAP P1 is 24x7: 1h plus the 30-minute pause -> 11:30; 15 + 5 minutes used by 10:55.
+    # SAP P1 is 24x7: 1h plus the 30-minute pause -> 11:30; 15 + 10 minutes used by 10:55.
     assert vendor_response.due_at == t(2, 11, 30) and vendor_response.status == "running"
-    assert vendor_response.business_seconds_used == 20 * 60
+    assert vendor_response.business_seconds_used == 25 * 60
     assert vendor_response.paused == ((t(2, 10, 15), t(2, 10, 45)),)
     internal = only(clocks, "internal_response")
     assert internal.paused == ((t(2, 10, 50), None),)  # only the reporter wait

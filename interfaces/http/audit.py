@@ -1,0 +1,103 @@
+"""Audit endpoints: the global ordered log, chain verification, export, and import."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, request, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from application.audit import describe_stored, iterate_log, to_json, verify
+from application.importer import ImportLineError, import_lines
+from domain.access import role_family
+from interfaces.http.auth import reader, writer
+from interfaces.http.problems import Problem
+from interfaces.http.services import desk
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit: global log, verification, export, import")
+
+MAX_IMPORT_BYTES = 1024 * 1024
+
+
+class EventsQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+def _auditor() -> None:
+    actor = reader()
+    if role_family(actor) not in ("admin", "auditor", "system"):
+        raise Problem(403, f"role {actor.role} may not read the audit log")
+
+
+@blp.route("/audit/events")
+class AuditEvents(MethodView):
+    @blp.arguments(EventsQuery, location="query")
+    @blp.response(200)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Events in commit order after a position; page with `after=<last position>`."""
+        _auditor()
+        app = desk()
+        items = [to_json(describe_stored(app, n)) for n in iterate_log(app, query["after"], query["limit"])]
+        last = items[-1]["position"] if items else query["after"]
+        return {"items": items, "next_cursor": str(last) if len(items) == query["limit"] else None,
+                "last_position": last}
+
+
+@blp.route("/audit/verify")
+class AuditVerify(MethodView):
+    @blp.response(200)
+    def get(self) -> dict[str, Any]:
+        """Recompute every hash chain; name the first broken event of each aggregate."""
+        _auditor()
+        report = verify(desk())
+        return {"ok": report.ok, "events": report.events, "aggregates": report.aggregates,
+                "broken": [{"aggregate": b.name, "aggregate_id": b.aggregate_id, "version": b.version,
+                            "reason": b.reason} for b in report.broken]}
+
+
+@blp.route("/audit/export")
+class AuditExport(MethodView):
+    @blp.response(200, content_type="application/x-ndjson")
+    def get(self) -> Response:
+        """Every event as JSON Lines, streamed: memory stays flat however long the log is."""
+        _auditor()
+        app = desk()
+
+        def generate() -> Iterator[str]:
+            for stored in iterate_log(app):
+                yield json.dumps(to_json(describe_stored(app, stored)), ensure_ascii=False, sort_keys=True) + "\n"
+
+        return Response(stream_with_context(generate()), mimetype="application/x-ndjson")
+
+
+@blp.route("/import")
+class Import(MethodView):
+    @blp.response(200)
+    def post(self) -> dict[str, Any]:
+        """Replay a JSON Lines command log with its original times (admin)."""
+        actor = writer()
+        if role_family(actor) not in ("admin", "system"):
+            raise Problem(403, f"role {actor.role} may not import history")
+        ctype = (request.mimetype or "").lower()
+        if ctype not in ("application/x-ndjson", "application/jsonl", "application/json-lines", "text/plain"):
+            raise Problem(415, "send the command log as application/x-ndjson (JSON Lines)")
+        raw = request.get_data(cache=False)
+        if len(raw) > MAX_IMPORT_BYTES:
+            raise Problem(413, "an import over HTTP is limited to 1 MiB; use `kaizen import` for larger files")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Problem(400, "the body is not UTF-8") from None
+        try:
+            refs = import_lines(desk(), text)
+        except ImportLineError as exc:
+            raise Problem(422, str(exc), errors={"body": [str(exc)]}) from None
+        return {"refs": refs}
