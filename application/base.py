@@ -6,6 +6,8 @@ composes them into the one application.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -17,6 +19,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from application.config import StoreSettings, store_settings
 from application.context import Context, Receipt
 from application.errors import ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
+from application.schema import racing_schema_setup
 from application.idempotency import IdempotencyRecord, record_id
 from application.transcodings import ActorAsDict, DateAsISO
 from domain.base import KaizenAggregate
@@ -25,7 +28,7 @@ from domain.keys import KeySequence, named_id
 from domain.suggestion import Suggestion
 
 A = TypeVar("A", bound=KaizenAggregate)
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 40
 Clock = Callable[[], datetime]
 
 
@@ -43,7 +46,7 @@ class DeskBase(Application[UUID]):
     def __init__(self, settings: StoreSettings | None = None, clock: Clock = utc_now) -> None:
         self.settings = settings or store_settings()
         self.clock = clock
-        super().__init__(env=self.settings.environment)
+        racing_schema_setup(lambda: super(DeskBase, self).__init__(env=self.settings.environment))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -116,10 +119,12 @@ class DeskBase(Application[UUID]):
         replay = self._replayed(ctx)
         if replay is not None:
             return replay
-        for _ in range(MAX_ATTEMPTS):
+        for attempt_number in range(MAX_ATTEMPTS):
             try:
                 return attempt()
             except IntegrityError:
+                # Jittered backoff: writers that collided do not collide again in lockstep.
+                time.sleep(random.uniform(0, 0.002 * (attempt_number + 1)))
                 replay = self._replayed(ctx)
                 if replay is not None:
                     return replay

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from application.config import StoreSettings
+from application.schema import racing_schema_setup
 from domain.actor import Actor
 from projections.catalogue import all_views
 from projections.election import Election
@@ -34,6 +35,9 @@ class ReadSide:
         self._runner: ProjectionRunner | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        racing_schema_setup(self._create_views)
+
+    def _create_views(self) -> None:
         with self.store.transaction() as sql:
             for view in self.views:
                 view.create(sql)

@@ -17,6 +17,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from application.schema import racing_schema_setup
 from projections.election import Election
 from projections.store import ViewStore
 from projections.view import View
@@ -36,6 +37,9 @@ class ProjectionRunner:
         self.wakeup = threading.Event()
 
     def setup(self) -> None:
+        racing_schema_setup(self._create_views)
+
+    def _create_views(self) -> None:
         with self.store.transaction() as sql:
             for view in self.views:
                 view.create(sql)

@@ -17,6 +17,7 @@ from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingR
 from eventsourcing.utils import Environment
 
 from application.config import StoreSettings
+from application.schema import racing_schema_setup
 
 PLACEHOLDER = re.compile(r"\?")
 
@@ -64,7 +65,7 @@ class ViewStore:
         if self.engine == "postgres":
             env.setdefault("POSTGRES_POOL_SIZE", "4")
         self.factory = InfrastructureFactory.construct(Environment("views", env))
-        self.tracking: TrackingRecorder = self.factory.tracking_recorder()
+        self.tracking: TrackingRecorder = racing_schema_setup(self.factory.tracking_recorder)
         self.tracking_table = getattr(self.tracking, "tracking_table_name", "tracking")
 
     @contextmanager

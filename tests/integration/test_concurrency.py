@@ -1,0 +1,76 @@
+"""Several processes writing at once on PostgreSQL: unique keys, and a gap-free global log."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+
+import pytest
+
+from application.audit import iterate_log
+from application.config import store_settings
+from application.desk import KaizenDesk
+from tests.conftest import REPORTER, ctx
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PER_PROCESS = 15
+
+
+def _report_many(url: str, count: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    sys.path.insert(0, ROOT)
+    desk = KaizenDesk(store_settings(url))
+    keys = [desk.report(ctx(REPORTER), title=f"from {os.getpid()}", description="d", module="hr",
+                        impact_scope="user", urgency="minor").key for _ in range(count)]
+    desk.close()
+    queue.put(keys)
+
+
+@pytest.mark.xdist_group("workers")
+def test_keys_stay_unique_when_processes_report_at_once(postgres_url: str) -> None:
+    KaizenDesk(store_settings(postgres_url)).close()  # create tables before the race
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    workers = [context.Process(target=_report_many, args=(postgres_url, PER_PROCESS, queue)) for _ in range(4)]
+    for proc in workers:
+        proc.start()
+    keys = [key for _ in workers for key in queue.get(timeout=120)]
+    for proc in workers:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    assert len(keys) == len(set(keys)) == 4 * PER_PROCESS
+    assert sorted(int(k.split("-")[1]) for k in keys) == list(range(1, 4 * PER_PROCESS + 1))
+
+
+@pytest.mark.xdist_group("workers")
+def test_paging_the_global_log_never_skips_or_repeats_while_writers_run(postgres_url: str) -> None:
+    desk = KaizenDesk(store_settings(postgres_url))
+    stop = threading.Event()
+
+    def write() -> None:
+        writer = KaizenDesk(store_settings(postgres_url))
+        while not stop.is_set():
+            writer.report(ctx(REPORTER), title="busy", description="d", module="hr", impact_scope="user",
+                          urgency="minor")
+        writer.close()
+
+    threads = [threading.Thread(target=write) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    seen: list[int] = []
+    after = 0
+    try:
+        while len(seen) < 150:
+            page = list(iterate_log(desk, after, 7))
+            seen.extend(n.id for n in page)
+            after = page[-1].id if page else after
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    seen.extend(n.id for n in iterate_log(desk, after))
+    assert seen == sorted(set(seen))  # in order, never repeated
+    everything = [n.id for n in iterate_log(desk)]
+    assert seen == everything  # nothing skipped
+    desk.close()
