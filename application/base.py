@@ -41,7 +41,7 @@ class DeskBase(Application[UUID]):
     single global log, and meeting decisions save several aggregates atomically."""
 
     name = "kaizen"
-    snapshotting_intervals = {Issue: 50, Suggestion: 50, KeySequence: 100}
+    snapshotting_intervals = {Issue: 50, Suggestion: 50, KeySequence: 20}
 
     def __init__(self, settings: StoreSettings | None = None, clock: Clock = utc_now) -> None:
         self.settings = settings or store_settings()

@@ -42,7 +42,15 @@ def store_settings(url: str | None = None) -> StoreSettings:
     """Translate a database URL into the eventsourcing library's environment variables."""
     url = url or database_url()
     parsed = urlparse(url)
-    common = {"CREATE_TABLE": "y"}
+    # The aggregate cache fast-forwards cached aggregates by reading only newer events, so the
+    # hot aggregates (key sequences, busy issues) are not replayed from their snapshot on every
+    # command; cached objects are deep-copied out, so a refused command never pollutes it.
+    common = {
+        "CREATE_TABLE": "y",
+        "AGGREGATE_CACHE_MAXSIZE": "2000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "y",
+    }
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
         # sqlite:///relative.db -> path "/relative.db"; sqlite:////abs.db -> "//abs.db"
