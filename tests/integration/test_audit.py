@@ -147,3 +147,28 @@ def test_import_validates_whole_file_before_writing(desk: KaizenDesk) -> None:
     with pytest.raises(ImportLineError, match="line 1: not valid JSON"):
         import_lines(desk, "{nope")
     assert not desk.recorder.max_notification_id()
+
+
+def test_csv_register_with_chinese_headers_imports(desk: KaizenDesk) -> None:
+    from pathlib import Path
+
+    from application.register_csv import csv_to_jsonl
+
+    sample = Path(__file__).resolve().parents[2] / "application" / "samples" / "issue_register.csv"
+    refs = import_lines(desk, csv_to_jsonl(sample.read_text(encoding="utf-8")))
+    assert set(refs) == {"R-001", "R-002", "R-003", "R-004"}
+    first = desk.get_issue(refs["R-001"])
+    assert first.title == "月结凭证无法过账" and first.module == "finance" and first.status == "resolved"
+    assert first.reported_at == datetime(2026, 7, 2, 1, 10, tzinfo=UTC)  # 09:10 Hong Kong time
+    assert desk.get_issue(refs["R-003"]).status == "closed"
+    assert desk.get_issue(refs["R-004"]).vendor == "internal"
+
+
+def test_csv_register_names_the_bad_line(desk: KaizenDesk) -> None:
+    from application.register_csv import csv_to_jsonl
+
+    text = "title,occurred_at,reporter,module,impact_scope,urgency\nBroken,yesterday,lina,finance,team,minor\n"
+    with pytest.raises(ImportLineError, match="line 2: occurred_at 'yesterday'"):
+        csv_to_jsonl(text)
+    with pytest.raises(ImportLineError, match="missing columns"):
+        csv_to_jsonl("title\nx\n")
