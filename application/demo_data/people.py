@@ -23,6 +23,7 @@ class Site:
     staff: tuple[str, ...]
 
 
+# fmt: off
 SITES: tuple[Site, ...] = (
     Site("HK", "Hong Kong", "Asia/Hong_Kong", (("zh", 0.7), ("en", 0.3)), "HKD", (200, 800), "HSBC",
          (("sap", 0.35), ("multiable", 0.25), ("microsoft", 0.1), ("internal", 0.3)), "ada.wong",
@@ -45,6 +46,7 @@ SITES: tuple[Site, ...] = (
          ("nimal.perera", "kasun.silva", "dilani.fernando", "chaminda.jayasuriya", "tharushi.wickramasinghe",
           "ruwan.bandara", "sanduni.de.silva", "mahesh.gunasekara")),
 )
+# fmt: on
 SITE_WEIGHTS: dict[str, float] = {"HK": 0.3, "SG": 0.2, "JKT": 0.2, "HCM": 0.18, "CMB": 0.12}
 
 # The system administrators (domain.md: "one or two people who know both business and system")

@@ -1,0 +1,1 @@
+"""Entry points into the application: the HTTP API (`interfaces.http`) and the `kaizen` command line."""

@@ -1,0 +1,450 @@
+"""`kaizen`: the command line of api.md ("Command line"), for operators and scripts.
+
+Scripts depend on the forms and on the exit codes: 0 done, 1 refused or failed (one line
+`kaizen: <why>` on stderr, never a traceback), 2 usage. Modules owned by other parts of the
+product (the server, the projection worker, audit) are imported inside their command, so a
+build without one still runs every other command and says plainly what is missing.
+The CLI acts as `cli:<os user>` with the admin role: whoever can run it can read the store.
+`KAIZEN_DEBUG=1` shows the traceback of an unexpected error instead of the one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import json
+import os
+import sqlite3
+import sys
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+from application.config import ConfigurationError, store_settings
+from application.context import Context
+from application.errors import ApplicationError
+from domain.actor import Actor
+from domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from application.desk import KaizenDesk
+
+
+class UsageError(Exception):
+    """Wrong command-line forms: exit 2."""
+
+
+class Unavailable(Exception):
+    """A command whose module is not part of this build."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """What a user can cause or fix (bad input, refused transition, store down): one line, exit 1."""
+    import psycopg
+    from eventsourcing.persistence import PersistenceError
+
+    store = (PersistenceError, psycopg.Error, sqlite3.Error, OSError)
+    return (DomainError, ApplicationError, ConfigurationError, ValueError, Unavailable, *store)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code (the console script exits with it)."""
+    try:
+        args = build_parser().parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except UsageError as exc:
+        _error(str(exc))
+        return 2
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except BrokenPipeError:  # the reader went away (`kaizen export ... | head`): stop quietly
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the interpreter's final flush cannot fail
+        return 1
+    except KeyboardInterrupt:
+        _error("kaizen: interrupted")
+        return 130
+    except _expected_errors() as exc:
+        _error(f"kaizen: {_message(exc)}")
+        return 1
+    except Exception as exc:  # the contract promises no traceback, even for our own bugs
+        if os.environ.get("KAIZEN_DEBUG"):
+            raise
+        _error(f"kaizen: unexpected {type(exc).__name__}: {_message(exc)}")
+        return 1
+
+
+def _message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if type(exc).__module__.startswith(("eventsourcing", "psycopg", "sqlite3")):
+        return f"the store is unavailable: {text}"
+    return text
+
+
+def _error(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# -- parser ------------------------------------------------------------------------------------
+def _number(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type with a range; argparse turns its ValueError into a usage error (exit 2)."""
+
+    def parse(text: str) -> Any:
+        if not low <= (value := kind(text)) <= high:
+            raise ValueError(text)
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names it in "invalid int value: 'x'"
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kaizen", description="Kaizen Desk: ERP issue and improvement register.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    def command(
+        name: str, handler: Callable[[argparse.Namespace], int] | None, text: str, group: Any = commands
+    ) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(name, help=text, description=text)
+        if handler is not None:
+            sub.set_defaults(handler=handler)
+        return sub
+
+    def actions(name: str, text: str) -> Any:
+        return command(name, None, text).add_subparsers(
+            dest="action", required=True, metavar="ACTION", parser_class=_Parser
+        )
+
+    serve = command("serve", _serve, "serve the HTTP API (gunicorn; --dev for Flask's server)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_number(int, 1, 65535), default=8000)
+    serve.add_argument("--workers", type=_number(int, 1, 512), default=None, metavar="N")
+    serve.add_argument("--dev", action="store_true")
+    command("worker", _worker, "run the projections in this process")
+
+    token = actions("token", "create, revoke and list API tokens")
+    create = command("create", _token, "create a token; it is printed once, on the last line", token)
+    create.add_argument("--role", required=True, help="reporter, admin, auditor, app or vendor:<name>")
+    create.add_argument("--subject", required=True, help="who or what the token is for")
+    command("revoke", _token, "revoke a token by its id", token).add_argument("token_id", metavar="TOKEN_ID")
+    command("list", _token, "list every token issued", token)
+
+    demo = command("demo", _demo, "load six months of demo history into an empty store")
+    demo.add_argument("--seed", type=int, default=7, metavar="N")
+    demo.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the store has events")
+    demo.add_argument("--scale", type=_number(float, 0.01, 10), default=1.0, help="1 = ~150 issues")
+
+    issue = actions("issue", "look at one issue")
+    command("show", _issue_show, "an issue's state and its events", issue).add_argument("key", metavar="KEY")
+    command("replay", _replay, "an issue's timeline, event by event").add_argument("key", metavar="KEY")
+
+    views = actions("projections", "read-side views")
+    command("status", _projections, "position and lag of every view", views)
+    rebuild = command("rebuild", _projections, "drop a view (or all) and replay the log", views)
+    rebuild.add_argument("name", metavar="NAME|all")
+    rebuild.add_argument("--policy-now", action="store_true", help="recompute SLA clocks under today's policy")
+
+    export = command("export", _export, "write every event as JSON Lines")
+    export.add_argument("--format", choices=["jsonl"], required=True)
+    export.add_argument("--output", metavar="FILE", help="file to write (default: stdout)")
+    imports = command("import", _import, "replay a command log with its original times")
+    imports.add_argument("file", nargs="?", metavar="FILE.jsonl")
+    imports.add_argument("--csv", metavar="FILE.csv")
+    audit = actions("audit", "tamper evidence")
+    command("verify", _audit_verify, "recompute every hash chain", audit)
+    return parser
+
+
+# -- shared helpers ----------------------------------------------------------------------------
+def cli_actor() -> Actor:
+    """Events written from the command line name the operating-system user who ran it."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # a container user without a passwd entry
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return Actor(f"cli:{user}", "admin")
+
+
+@contextmanager
+def _desk() -> Iterator[KaizenDesk]:
+    from application.desk import KaizenDesk
+
+    desk = KaizenDesk(store_settings())
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+def _optional(module: str, name: str, command: str) -> Any:
+    """A function from a module that a build may lack; missing means 'not available', not a crash."""
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(f"{exc.name}.")):
+            raise Unavailable(f"{command} is not available in this build") from None
+        raise
+    if not hasattr(found, name):
+        raise Unavailable(f"{command} is not available in this build")
+    return getattr(found, name)
+
+
+def progress_bar(label: str, stream: IO[str] | None = None) -> Callable[[int, int], None]:
+    """A progress callback (done, total): a redrawn bar on a terminal, a line per quarter otherwise."""
+    out = stream or sys.stderr
+    shown = {"quarter": -1}
+
+    def report(done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        if out.isatty():
+            filled = int(fraction * 30)
+            out.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {fraction:4.0%} {done}/{total}")
+            if done >= total:
+                out.write("\n")
+        elif int(fraction * 4) > shown["quarter"]:
+            shown["quarter"] = int(fraction * 4)
+            out.write(f"{label}: {fraction:.0%} ({done}/{total})\n")
+        out.flush()
+
+    return report
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "-" if value is None else str(value)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Plain aligned columns (wide CJK characters count double), for terminals and grep."""
+    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+
+
+# -- commands ------------------------------------------------------------------------------------
+def _serve(args: argparse.Namespace) -> int:
+    run = _optional("interfaces.serve", "run", "serve")
+    run(host=args.host, port=args.port, workers=args.workers, dev=args.dev)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    run_forever = _optional("projections.worker", "run_forever", "worker")
+    run_forever(store_settings())
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    with _desk() as desk:
+        if args.action == "create":
+            token_id, token = desk.issue_token(Context(cli_actor()), args.role, args.subject)
+            print(f"Token {token_id} for {args.subject} (role {args.role}); it is shown once, store it now:")
+            print(token)  # alone on the last line, for scripts: TOKEN=$(kaizen token create ... | tail -1)
+        elif args.action == "revoke":
+            desk.revoke_token(Context(cli_actor()), args.token_id)
+            print(f"Token {args.token_id} revoked.")
+        else:
+            rows = [
+                (t.token_id, t.role, t.subject, _when(t.issued_at), _when(t.revoked_at)) for t in desk.list_tokens()
+            ]
+            print(table(("id", "role", "subject", "issued", "revoked"), rows))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from application.demo import load_demo
+
+    with _desk() as desk:
+        head = desk.recorder.max_notification_id()
+        if head and args.if_empty:
+            print(f"The store already has events (up to position {head}); demo data not loaded.")
+            return 0
+        if head:
+            raise ApplicationError(f"the store already has events (up to position {head}); the demo needs an empty one")
+        summary = load_demo(desk, seed=args.seed, scale=args.scale, progress=progress_bar("demo"))
+        url = desk.settings.redacted_url
+    print(f"Demo data loaded into {url} (seed {args.seed}):")
+    for line in summary.lines():
+        print(f"  {line}")
+    if summary.skipped:
+        print(f"  first refusal: {summary.problems[0]}")
+    return 0
+
+
+def _issue_show(args: argparse.Namespace) -> int:
+    with _desk() as desk:
+        print(render_issue(desk.get_issue(args.key.upper()), desk.history(args.key.upper())))
+    return 0
+
+
+def render_issue(issue: Any, history: Sequence[dict[str, Any]]) -> str:
+    """The text block of `kaizen issue show`: state first, then every event."""
+    esc = issue.escalation
+    escalation = "-"
+    if esc:
+        label = esc["vendor_priority"] or "-"
+        escalation = f"{esc['vendor']} {esc['vendor_ticket']} ({label}) since {_when(esc['escalated_at'])}"
+    workarounds = [
+        f"{w['id']} {w['kind']} retire by {_when(w['retire_by'])}"
+        for w in issue.workarounds.values()
+        if w["retired_at"] is None
+    ]
+    fields = [
+        ("status", issue.status),
+        ("priority", f"{issue.priority} ({issue.impact_class}; scope {issue.impact_scope}, urgency {issue.urgency})"),
+        ("module", f"{issue.module}   site: {issue.site or '-'}   language: {issue.language or '-'}"),
+        ("vendor", issue.vendor),
+        ("reporter", issue.reporter),
+        ("assignee", issue.assignee or "-"),
+        ("escalation", escalation),
+        ("reported", _when(issue.reported_at) + (f" (noticed {_when(issue.noticed_at)})" if issue.noticed_at else "")),
+        ("first response", _when(issue.first_response_at)),
+        ("resolved", _when(issue.resolved_at) + (f": {issue.resolution}" if issue.resolution else "")),
+        ("closed", _when(issue.closed_at)),
+        ("reopened", f"{issue.reopen_count} time(s)"),
+        ("open workarounds", ", ".join(workarounds) or "-"),
+        ("updated", _when(issue.updated_at)),
+    ]
+    lines = [f"{issue.key}  {issue.title}"] + [f"  {name + ':':<18}{value}" for name, value in fields]
+    rows = [
+        (e["version"], e["type"], f"{e['actor']} ({e['actor_role']})", e["via"], _when(e["occurred_at"]))
+        for e in history
+    ]
+    lines += ["", "events:", table(("version", "type", "actor", "via", "occurred_at"), rows)]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ReplayColumn:
+    """An extra `kaizen replay` column; `value` sees each history entry in version order, so it may fold
+    state across events (the SLA clocks' state after each event is meant to be added this way)."""
+
+    header: str
+    value: Callable[[dict[str, Any]], str]
+
+
+# Factories (desk, key) -> ReplayColumn that `kaizen replay` adds for every issue it replays.
+REPLAY_COLUMNS: list[Callable[[Any, str], ReplayColumn]] = []
+# fmt: off
+FACT_FIELDS = (
+    "title", "priority", "previous_priority", "assignee", "vendor", "vendor_ticket", "vendor_priority", "on",
+    "reason", "message", "body", "visibility", "kind", "retire_by", "scheduled_for", "resolution", "root_cause",
+    "note", "impact", "effort", "outcome", "target_release", "amount", "currency", "into", "source", "site",
+    "workaround_id", "change_id",
+)
+# fmt: on
+
+
+def facts(entry: dict[str, Any], limit: int = 110) -> str:
+    """The main facts of one event, short enough for one line."""
+    data = entry["data"]
+    parts = []
+    for name in FACT_FIELDS:
+        value = data.get(name)
+        if value is None or value == "" or name == "previous_priority":
+            continue
+        if name == "priority" and data.get("previous_priority") not in (None, value):
+            value = f"{data['previous_priority']}→{value}"
+        elif name == "priority" and "previous_priority" in data:
+            continue
+        text = " ".join(_when(value).split()) if isinstance(value, datetime | date) else " ".join(str(value).split())
+        parts.append(f"{name}={text[:60] + '…' if len(text) > 60 else text}")
+    line = ", ".join(parts)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def replay_lines(history: Sequence[dict[str, Any]], columns: Sequence[ReplayColumn] = ()) -> str:
+    """The timeline: time, actor, type, any extra columns, then the facts (last, as they vary in width)."""
+    headers = ["occurred_at", "actor", "type", *[c.header for c in columns], "facts"]
+    rows = []
+    for entry in history:
+        actor = entry["actor"] + (f" via {entry['via']}" if entry["via"] else "")
+        extra = [column.value(entry) for column in columns]
+        rows.append([_when(entry["occurred_at"]), actor, entry["type"], *extra, facts(entry)])
+    return table(headers, rows)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    with _desk() as desk:
+        issue = desk.get_issue(key := args.key.upper())
+        print(f"{issue.key}  {issue.title}  [{issue.status}, {issue.priority}]")
+        print(replay_lines(desk.history(key), [factory(desk, key) for factory in REPLAY_COLUMNS]))
+    return 0
+
+
+def _projections(args: argparse.Namespace) -> int:
+    if args.action == "status":
+        views = _optional("projections.admin", "status", "projections status")(store_settings())
+        print(
+            table(("view", "position", "head", "lag"), [(v["view"], v["position"], v["head"], v["lag"]) for v in views])
+        )
+        return 0
+    rebuild = _optional("projections.admin", "rebuild", "projections rebuild")
+    extra = {"policy_now": True} if args.policy_now else {}
+    read = rebuild(store_settings(), args.name, progress=progress_bar(f"rebuild {args.name}"), **extra)
+    print(f"Rebuilt {args.name}" + (f" from {read} log entries." if isinstance(read, int) else "."))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    export_jsonl = _optional("application.audit", "export_jsonl", "export")
+    with _desk() as desk:
+        if not args.output:
+            export_jsonl(desk, sys.stdout)
+            return 0
+        with open(args.output, "w", encoding="utf-8", newline="\n") as stream:
+            count = export_jsonl(desk, stream)
+    print(f"Exported {count} events to {args.output}." if isinstance(count, int) else f"Exported to {args.output}.")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    if bool(args.file) == bool(args.csv):
+        raise UsageError("kaizen import: give either FILE.jsonl or --csv FILE.csv")
+    if args.csv:  # the spreadsheet register becomes the same command log, validated the same way
+        to_jsonl = _optional("application.register_csv", "csv_to_jsonl", "import --csv")
+        import_lines = _optional("application.importer", "import_lines", "import --csv")
+        with open(args.csv, encoding="utf-8-sig") as handle:
+            log = to_jsonl(handle.read())
+        with _desk() as desk:
+            refs = import_lines(desk, log, progress_bar("import"))
+    else:
+        with _desk() as desk:
+            refs = _optional("application.audit", "import_file", "import")(desk, args.file, progress_bar("import"))
+    mapping = refs if isinstance(refs, dict) else getattr(refs, "refs", {})
+    print(f"Imported {len(mapping)} issue(s) and suggestion(s); refs to keys:")
+    print(json.dumps(mapping, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    verify = _optional("application.audit", "verify", "audit verify")
+    with _desk() as desk:
+        report = verify(desk)
+    broken = list(getattr(report, "broken", report))
+    if not broken:
+        counted = f" ({report.aggregates} aggregates, {report.events} events)" if hasattr(report, "events") else ""
+        print(f"Every hash chain holds{counted}.")
+        return 0
+    for item in broken:
+        print(item.line() if hasattr(item, "line") else f"{item.name}: chain broken at version {item.version}")
+    _error(f"kaizen: {len(broken)} aggregate(s) with a broken hash chain")
+    return 1

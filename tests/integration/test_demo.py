@@ -1,0 +1,121 @@
+"""The demo data set: deterministic per seed, obeys every rule, tells the story the brief asks for."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from application.config import store_settings
+from application.demo import DemoSummary, load_demo
+from application.demo_data.people import SITES
+from application.desk import KaizenDesk
+from domain.issue import Issue
+from domain.suggestion import Suggestion
+
+NOW = datetime(2026, 4, 15, 9, 30, tzinfo=UTC)
+TICKETS = {
+    "sap": r"^\d{10}/20\d\d$",
+    "oracle": r"^3-\d{11}$",
+    "microsoft": r"^\d{16}$",
+    "yonyou": r"^YY\d{12}$",
+    "multiable": r"^MA-(HK|SG|JKT|HCM|CMB)-\d{7}$",
+}
+
+
+def load(url: str, seed: int, scale: float, now: datetime = NOW) -> tuple[KaizenDesk, DemoSummary]:
+    desk = KaizenDesk(store_settings(url))
+    return desk, load_demo(desk, seed=seed, now=now, scale=scale)
+
+
+def issues(desk: KaizenDesk, summary: DemoSummary) -> list[Issue]:
+    return [desk.get_issue(f"KZ-{n}") for n in range(1, summary.issues + 1)]
+
+
+def suggestions(desk: KaizenDesk, summary: DemoSummary) -> list[Suggestion]:
+    return [desk.get_suggestion(f"SG-{n}") for n in range(1, summary.suggestions + 1)]
+
+
+def fingerprint(desk: KaizenDesk, summary: DemoSummary) -> list[tuple[Any, ...]]:
+    return [(i.key, i.title, i.status, i.priority, i.vendor, i.version) for i in issues(desk, summary)] + [
+        (s.key, s.title, s.status, s.votes) for s in suggestions(desk, summary)
+    ]
+
+
+def multiable_month_end_slowdown(found: list[Issue]) -> float:
+    """The brief: Multiable's first answer slips when many customers close their month at once."""
+    zones = {site.code: ZoneInfo(site.timezone) for site in SITES}
+    delays: dict[bool, list[float]] = {True: [], False: []}
+    for issue in found:
+        if issue.escalation and issue.escalation["vendor"] == "multiable" and issue.vendor_updates:
+            at = issue.escalation["escalated_at"]
+            day = at.astimezone(zones[issue.site]).date()
+            month_end = day.day <= 2 or (day + timedelta(days=3)).month != day.month
+            delays[month_end].append((issue.vendor_updates[0]["at"] - at).total_seconds())
+    return statistics.median(delays[True]) / statistics.median(delays[False])
+
+
+def test_same_seed_same_data_on_any_store(store_url: str, tmp_path: Path) -> None:
+    first, a = load(store_url, seed=11, scale=0.1)
+    second, b = load(f"sqlite:///{tmp_path / 'again.db'}", seed=11, scale=0.1)
+    other, c = load(f"sqlite:///{tmp_path / 'other.db'}", seed=12, scale=0.1)
+    later, d = load(f"sqlite:///{tmp_path / 'later.db'}", seed=11, scale=0.1, now=NOW + timedelta(hours=6))
+    try:
+        assert a.skipped == b.skipped == d.skipped == 0 and a.issues >= 12
+        assert fingerprint(first, a) == fingerprint(second, b)
+        assert [i.title for i in issues(first, a)] != [i.title for i in issues(other, c)]
+        # Later the same day: the same issues under the same keys, some further along.
+        assert [(i.key, i.title) for i in issues(first, a)] == [(i.key, i.title) for i in issues(later, d)][: a.issues]
+    finally:
+        for desk in (first, second, other, later):
+            desk.close()
+
+
+def test_full_demo_tells_six_months_of_the_story(store_url: str) -> None:
+    desk, summary = load(store_url, seed=7, scale=1.0)
+    try:
+        assert summary.skipped == 0, summary.problems[:3]
+        assert summary.seconds < 20
+        assert 140 <= summary.issues <= 150 and summary.suggestions == 40
+        found = issues(desk, summary)
+        assert min(i.reported_at for i in found) >= NOW - timedelta(days=183)
+        assert max(i.updated_at for i in found) <= NOW
+        assert {i.vendor for i in found} == {"sap", "oracle", "microsoft", "yonyou", "multiable", "internal"}
+        assert {i.site for i in found} == {"HK", "SG", "JKT", "HCM", "CMB"}
+        assert {"en", "zh", "id", "vi"} <= {i.language for i in found}
+        statuses = Counter(str(i.status) for i in found)
+        assert statuses["closed"] > 60 and statuses["resolved"] > 5
+        assert statuses["escalated"] + statuses["in_progress"] + statuses["waiting_on_customer"] >= 10
+        assert sum(i.reopen_count for i in found) >= 3
+        escalated = [i for i in found if i.escalation]
+        assert len(escalated) > 50
+        for issue in escalated:
+            assert re.match(TICKETS[issue.escalation["vendor"]], issue.escalation["vendor_ticket"]), issue.key
+        workarounds = [w for i in found for w in i.workarounds.values()]
+        assert {"approval_outside_system", "manual_ledger", "manual_report"} <= {str(w["kind"]) for w in workarounds}
+        assert any(w["retired_at"] is None and w["retire_by"] < NOW.date() for w in workarounds)  # overdue
+        assert multiable_month_end_slowdown(found) > 2
+        ideas = suggestions(desk, summary)
+        assert {"submitted", "reviewed", "planned", "declined", "implemented", "merged"} <= {
+            str(s.status) for s in ideas
+        }
+        assert len({voter for s in ideas for voter in s.voters}) > 30
+        assert {r["currency"] for s in ideas for r in s.rewards} >= {"HKD"} and any(s.rewards for s in ideas)
+    finally:
+        desk.close()
+
+
+@pytest.mark.parametrize("scale", [0.01, 0.05])
+def test_tiny_demo_sets_still_load_cleanly(tmp_path: Path, scale: float) -> None:
+    desk, summary = load(f"sqlite:///{tmp_path / 'tiny.db'}", seed=5, scale=scale)
+    try:
+        assert summary.skipped == 0 and summary.issues >= 1 and summary.suggestions >= 1
+        assert all(line for line in summary.lines())
+    finally:
+        desk.close()
