@@ -24,7 +24,9 @@ class TransitionRefused(DomainError):
     """
 
     def __init__(self, action: str, current_state: str, detail: str | None = None) -> None:
-        message = detail or f"cannot {action} when status is {current_state}"
+        message = f"cannot {action} when status is {current_state}"
+        if detail:
+            message = f"{message}: {detail}"
         super().__init__(message)
         self.action = action
         self.current_state = current_state
