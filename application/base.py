@@ -87,8 +87,11 @@ class DeskBase(Application[UUID]):
                 f"Idempotency-Key {ctx.idempotency_key!r} was already used with a different request"
             )
         result = dict(record.result)
+        # The original position is not stored (it is known only after the save); the current
+        # head is a safe stand-in for read-your-writes, since it is at or after the original.
+        head = int(self.recorder.max_notification_id() or 0)
         return Receipt(
-            key=result["key"], version=result["version"], position=result["position"],
+            key=result["key"], version=result["version"], position=result["position"] or head,
             kind=result["kind"], created=result["created"], replayed=True, extra=result["extra"],
         )
 

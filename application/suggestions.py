@@ -41,6 +41,10 @@ class SuggestionCommands(DeskBase):
         return self._suggestion(ctx, key, "votes", lambda s: s.withdraw_vote(ctx.actor, self.now(ctx)))
 
     def comment_on_suggestion(self, ctx: Context, key: str, *, body: str, visibility: str = "public") -> Receipt:
+        if visibility not in ("public", "internal"):
+            raise InvalidCommand("visibility must be public or internal", "visibility")
+        if visibility == "internal" and ctx.actor.role not in ("admin", "system"):
+            raise InvalidCommand("only administrators may post internal comments", "visibility")
         return self._suggestion(ctx, key, "comments", lambda s: s.comment(body, ctx.actor, self.now(ctx), visibility))
 
     def merge(self, ctx: Context, key: str, *, into: str) -> Receipt:

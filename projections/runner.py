@@ -140,7 +140,11 @@ class ProjectionRunner:
                 election.release()
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
-        """Read-your-writes: block until every view has applied `position`, or time out."""
+        """Read-your-writes: block until every view has applied `position`, or time out.
+
+        A position past the end of the log (a client's typo, a fuzzer) waits for the end only.
+        """
+        position = min(position, self.head())
         deadline = time.monotonic() + timeout
         while True:
             if all(p >= position for p in self.positions().values()):

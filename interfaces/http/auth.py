@@ -20,6 +20,8 @@ from interfaces.http.services import desk
 ON_BEHALF_OF = "X-On-Behalf-Of"
 EMPLOYEE_PATTERN = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 READ_ONLY_ROLES = frozenset({"auditor"})
+# The resources; the OpenAPI document, the docs and the operations endpoints are open.
+PROTECTED_BLUEPRINTS = frozenset({"issues", "suggestions", "compliance", "audit", "improvement", "improvement_reports"})
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,17 @@ def writer() -> Actor:
             f"an app token needs the {ON_BEHALF_OF} header on commands",
         )
     return current.actor
+
+
+def authenticate_request() -> None:
+    """Before body validation: 401 (no or bad token), then the resource-independent write checks.
+
+    Runs for the resource routes only (not the OpenAPI document, docs or operations), so that
+    an anonymous caller learns nothing from validation errors and an auditor is refused
+    whatever the body says.
+    """
+    if request.url_rule is None or request.blueprint not in PROTECTED_BLUEPRINTS:
+        return
+    caller()
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        writer()

@@ -54,11 +54,7 @@ def json_safe(value: Any) -> Any:
 
 def _comments(comments: list[dict[str, Any]], viewer: Actor) -> list[dict[str, Any]]:
     show_internal = sees_internal(viewer)
-    return [
-        {**c, "at": utc(c.get("at"))}
-        for c in comments
-        if show_internal or str(c.get("visibility")) != INTERNAL
-    ]
+    return [{**c, "at": utc(c.get("at"))} for c in comments if show_internal or str(c.get("visibility")) != INTERNAL]
 
 
 def issue_view(issue: Issue, viewer: Actor) -> dict[str, Any]:
@@ -139,6 +135,12 @@ def history_view(entries: list[dict[str, Any]], viewer: Actor) -> list[dict[str,
         if not show_internal and str(data.get("visibility")) == INTERNAL:
             data = {k: v for k, v in data.items() if k not in ("body", "message")}
             data["redacted"] = True
-        items.append({**entry, "data": json_safe(data), "occurred_at": utc(entry["occurred_at"]),
-                      "recorded_at": utc(entry["recorded_at"])})
+        items.append(
+            {
+                **entry,
+                "data": json_safe(data),
+                "occurred_at": utc(entry["occurred_at"]),
+                "recorded_at": utc(entry["recorded_at"]),
+            }
+        )
     return items

@@ -120,7 +120,11 @@ def _store_unavailable(exc: BaseException) -> bool:
         import psycopg
 
         unavailable: tuple[type[BaseException], ...] = (
-            OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+            OperationalError,
+            InterfaceError,
+            psycopg.OperationalError,
+            psycopg.InterfaceError,
+        )
     except ImportError:  # pragma: no cover - psycopg is a dependency
         unavailable = (OperationalError, InterfaceError)
     seen: set[int] = set()
@@ -146,8 +150,13 @@ def _refused(exc: TransitionRefused) -> Problem:
             state = render()
         except Exception:  # the refusal stands even if the state cannot be shown
             state = None
-    return Problem(409, str(exc), title="Transition refused",
-                   extra={"current_state": exc.current_state, "state": state}, slug="transition-refused")
+    return Problem(
+        409,
+        str(exc),
+        title="Transition refused",
+        extra={"current_state": exc.current_state, "state": state},
+        slug="transition-refused",
+    )
 
 
 def problem_for(exc: BaseException) -> Problem | None:
@@ -171,6 +180,5 @@ def problem_for(exc: BaseException) -> Problem | None:
     if isinstance(exc, DomainError):
         return validation_problem({"_schema": [str(exc)]}, str(exc))
     if _store_unavailable(exc):
-        return Problem(503, "the store is unavailable; retry shortly",
-                       headers={"Retry-After": RETRY_AFTER_SECONDS})
+        return Problem(503, "the store is unavailable; retry shortly", headers={"Retry-After": RETRY_AFTER_SECONDS})
     return None

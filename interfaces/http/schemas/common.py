@@ -3,18 +3,39 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9998
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 
 def no_control_characters(value: str) -> None:
-    """Tabs and newlines are text; NUL and other control characters are not (PostgreSQL refuses NUL)."""
+    """Tabs and newlines are text; NUL and other control characters are not (PostgreSQL refuses NUL),
+    nor are lone surrogates (valid in JSON escapes, impossible to store as UTF-8)."""
     if CONTROL.search(value):
-        raise ValidationError("must not contain control characters")
+        raise ValidationError("must not contain control characters or unpaired surrogates")
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """RFC 3339 with an offset, converted to UTC on the way in.
+
+    Bounded to years 1970-9998: an extreme offset near year 1 or 9999 cannot even be converted
+    to UTC, and stored events must always be presentable.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            converted = parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("is out of range") from None
+        if not EARLIEST_YEAR <= converted.year <= LATEST_YEAR:
+            raise ValidationError(f"must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+        return converted
 
 
 class StrictSchema(Schema):
@@ -37,18 +58,26 @@ def text(max_length: int, *, required: bool = False, **kwargs: Any) -> fields.St
 def choice(values: Any, *, required: bool = False, **kwargs: Any) -> fields.String:
     """One of a closed vocabulary (a StrEnum or a list of strings)."""
     options = [str(getattr(v, "value", v)) for v in values]
-    return fields.String(required=required, allow_none=not required and "load_default" not in kwargs,
-                         validate=validate.OneOf(options), **kwargs)
+    return fields.String(
+        required=required,
+        allow_none=not required and "load_default" not in kwargs,
+        validate=validate.OneOf(options),
+        **kwargs,
+    )
 
 
 def vendor_field(*, required: bool = False, **kwargs: Any) -> fields.String:
-    return fields.String(required=required, validate=validate.Regexp(SLUG, error="must be a vendor slug like sap"),
-                         metadata={"example": "sap"}, **kwargs)
+    return fields.String(
+        required=required,
+        validate=validate.Regexp(SLUG, error="must be a vendor slug like sap"),
+        metadata={"example": "sap"},
+        **kwargs,
+    )
 
 
 def aware_datetime(*, required: bool = False, **kwargs: Any) -> fields.AwareDateTime:
     """RFC 3339 with an offset: a time without one is ambiguous across the company's sites."""
-    return fields.AwareDateTime(required=required, allow_none=not required, format="iso", **kwargs)
+    return UtcDateTime(required=required, allow_none=not required, format="iso", **kwargs)
 
 
 def out_datetime(**kwargs: Any) -> fields.DateTime:
@@ -57,7 +86,10 @@ def out_datetime(**kwargs: Any) -> fields.DateTime:
 
 
 class ProblemSchema(Schema):
-    """RFC 9457 problem details, with the extensions this API adds."""
+    """RFC 9457 problem details, with the extensions this API adds (others may follow: RFC 9457 allows them)."""
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String(required=True, metadata={"example": "https://kaizen-desk.example/problems/not-found"})
     title = fields.String(required=True)
@@ -65,8 +97,11 @@ class ProblemSchema(Schema):
     detail = fields.String(required=True)
     instance = fields.String(required=True)
     request_id = fields.String(allow_none=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "validation errors by field"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "validation errors by field"},
+    )
     current_state = fields.String(allow_none=True, metadata={"description": "409: the aggregate's status"})
     state = fields.Dict(allow_none=True, metadata={"description": "409: the aggregate as it is now"})
     current_version = fields.Integer(metadata={"description": "412: the aggregate's current version"})
@@ -75,8 +110,10 @@ class ProblemSchema(Schema):
 class PageQuerySchema(StrictSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = fields.String(validate=[validate.Length(min=1, max=500), no_control_characters])
-    min_position = fields.Integer(validate=validate.Range(min=0, max=2**62),
-                                  metadata={"description": "wait briefly until the views have applied this position"})
+    min_position = fields.Integer(
+        validate=validate.Range(min=0, max=2**62),
+        metadata={"description": "wait briefly until the views have applied this position"},
+    )
 
 
 class HistoryEntrySchema(Schema):
@@ -103,7 +140,7 @@ class VersionQuerySchema(StrictSchema):
     """`?version=n` or `?as_of=<time>[&axis=recorded|occurred]`: the aggregate as it was."""
 
     version = fields.Integer(validate=validate.Range(min=1, max=2**31))
-    as_of = fields.AwareDateTime(format="iso")
+    as_of = UtcDateTime(format="iso")
     axis = fields.String(load_default="recorded", validate=validate.OneOf(["recorded", "occurred"]))
 
     @validates_schema

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from domain.vocabulary import (
@@ -89,7 +91,7 @@ class ResumeSchema(StrictSchema):
 class WorkaroundSchema(StrictSchema):
     kind = choice(WorkaroundKind, required=True)
     description = text(LONG, required=True)
-    retire_by = fields.Date(required=True)
+    retire_by = fields.Date(required=True, validate=validate.Range(min=date(1970, 1, 1), max=date(9998, 12, 31)))
     owner = text(NAME)
 
 
@@ -119,7 +121,7 @@ class CloseSchema(StrictSchema):
 # -- queries ----------------------------------------------------------------------------------
 class IssueListQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf([s.value for s in IssueStatus]))
-    vendor = fields.String(validate=validate.Length(min=1, max=64))
+    vendor = fields.String(validate=[validate.Length(min=1, max=64), no_control_characters])
     priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
     impact_class = fields.String(validate=validate.OneOf([c.value for c in ImpactClass]))
     module = fields.String(validate=validate.OneOf([m.value for m in Module]))

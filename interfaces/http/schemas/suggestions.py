@@ -26,8 +26,11 @@ class SuggestionCommentSchema(StrictSchema):
 
 
 class MergeSchema(StrictSchema):
-    into = fields.String(required=True, validate=validate.Regexp(SUGGESTION_KEY, error="must be a key like SG-1"),
-                         metadata={"example": "SG-3"})
+    into = fields.String(
+        required=True,
+        validate=validate.Regexp(SUGGESTION_KEY, error="must be a key like SG-1"),
+        metadata={"example": "SG-3"},
+    )
 
 
 class ReviewSchema(StrictSchema):
@@ -54,9 +57,11 @@ class ImplementedSchema(StrictSchema):
 
 
 class MoneySchema(StrictSchema):
-    amount = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{1,12}(\.[0-9]{1,4})?$",
-                                                                   error="must be a decimal string like 120.00"),
-                           metadata={"example": "120.00"})
+    amount = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9]{1,12}(\.[0-9]{1,4})?$", error="must be a decimal string like 120.00"),
+        metadata={"example": "120.00"},
+    )
     currency = fields.String(required=True, validate=validate.OneOf(sorted(ISO_4217)), metadata={"example": "HKD"})
 
 
@@ -132,6 +137,24 @@ class SubmittedSuggestionSchema(SuggestionSchema):
     possible_duplicates = fields.List(fields.Nested(DuplicateSchema), required=True)
 
 
+class SuggestionListItemSchema(Schema):
+    """One row of the ranking view (GET /suggestions)."""
+
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    module = fields.String(required=True)
+    status = fields.String(required=True)
+    submitter = fields.String(required=True)
+    submitted_at = out_datetime(required=True)
+    votes = fields.Integer(required=True)
+    impact = fields.Integer(allow_none=True)
+    effort = fields.Integer(allow_none=True)
+    merged_into = fields.String(allow_none=True)
+    updated_at = out_datetime(required=True)
+    trending = fields.Float(required=True, metadata={"description": "votes weighted by age (half-life 14 days)"})
+    score = fields.Float(required=True, metadata={"description": "impact, effort and votes combined"})
+
+
 class SuggestionPageSchema(Schema):
-    items = fields.List(fields.Nested(SuggestionSchema), required=True)
+    items = fields.List(fields.Nested(SuggestionListItemSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)

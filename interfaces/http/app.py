@@ -1,0 +1,92 @@
+"""The Flask application factory: one desk, one read side, the blueprints, the error rules.
+
+Each call builds an independent app (its own store connections), which is what lets tests run
+many apps side by side and gunicorn build one per worker after forking.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+from flask_smorest import Blueprint
+
+from application.config import store_settings
+from application.desk import KaizenDesk
+from interfaces.http import issues, middleware, ops, suggestions
+from interfaces.http.api import BEARER, create_api
+from interfaces.http.docs import ASSETS_URL, assets_blueprint, swagger_ui_directory
+from interfaces.http.logs import configure_logging
+from interfaces.http.services import KaizenServices
+from interfaces.http.settings import HttpSettings
+
+# Resources other parts of the product add (SLA and reports, audit, improvement); registered when present.
+OPTIONAL_BLUEPRINTS = (
+    "interfaces.http.compliance",
+    "interfaces.http.audit",
+    "interfaces.http.improvement",
+    "interfaces.http.improvement_reports",
+)
+API_TITLE = "Kaizen Desk"
+API_VERSION = "v1"
+
+
+def _configure(app: Flask, settings: HttpSettings, swagger_ui: str | None) -> None:
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="v1/openapi.json",
+        API_SPEC_OPTIONS={
+            "security": [{BEARER: []}],
+            "info": {
+                "description": "The HTTP contract of Kaizen Desk (see api.md). Errors are RFC 9457 "
+                "application/problem+json."
+            },
+        },
+        MAX_CONTENT_LENGTH=settings.max_body,
+    )
+    if swagger_ui is not None:
+        app.config.update(OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL=ASSETS_URL)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # text round-trips as written
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+
+def optional_blueprints() -> list[Blueprint]:
+    """The `blp` of each optional module that exists; an error inside one is a bug and propagates."""
+    found = []
+    for name in OPTIONAL_BLUEPRINTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        found.append(module.blp)
+    return found
+
+
+def create_app(settings: HttpSettings | None = None) -> Flask:
+    """Build the app; with `settings.run_projections` the read side's runner starts here too."""
+    settings = settings or HttpSettings()
+    configure_logging()
+    app = Flask("kaizen")
+    swagger_ui = swagger_ui_directory()
+    _configure(app, settings, swagger_ui)
+    desk = KaizenDesk(store_settings(settings.database_url), clock=settings.clock)
+    services = KaizenServices(desk=desk, settings=settings)
+    app.extensions["kaizen"] = services
+    try:
+        api = create_api(app)
+        for blueprint in (issues.blp, suggestions.blp, *optional_blueprints(), ops.blp):
+            api.register_blueprint(blueprint)
+        if swagger_ui is not None:
+            app.register_blueprint(assets_blueprint(swagger_ui))
+        middleware.install(app)
+        if settings.run_projections:
+            services.start_projections()
+    except BaseException:
+        services.close()
+        raise
+    return app

@@ -1,0 +1,217 @@
+"""Issue routes: parse, authorise, one application call, shape the answer.
+
+Rights come from `domain.access` (enforced by the application); this module adds only the
+HTTP-level checks (`auth.writer`: auditors change nothing, apps name an employee).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema
+
+from domain.errors import InvalidCommand
+from interfaces.http.api import AGGREGATE_HEADERS, COMMAND_HEADERS, CREATED_HEADERS, errors
+from interfaces.http.auth import reader
+from interfaces.http.commands import Answer, issue_command
+from interfaces.http.presenters import history_view, issue_view
+from interfaces.http.problems import Problem, validation_problem
+from interfaces.http.reading import as_of_version, chosen_version, read_side, visible_issue, wait_for_views
+from interfaces.http.schemas.common import HistorySchema, VersionQuerySchema
+from interfaces.http.schemas.issues import (
+    AssignSchema,
+    ChangeSchema,
+    CloseSchema,
+    CommentSchema,
+    EscalateSchema,
+    IssueListQuerySchema,
+    IssuePageSchema,
+    IssueSchema,
+    ReopenSchema,
+    ReportSchema,
+    ResolveSchema,
+    RespondSchema,
+    ResumeSchema,
+    RetireSchema,
+    TriageSchema,
+    VendorUpdateSchema,
+    WaitSchema,
+    WorkaroundSchema,
+)
+from interfaces.http.services import desk, services
+
+blp = Blueprint(
+    "issues", __name__, url_prefix="/api/v1/issues", description="Problems people hit in the ERP, from report to close"
+)
+F = Callable[..., Any]
+LIST_FILTERS = ("status", "vendor", "priority", "impact_class", "module", "site", "reporter", "breached", "text")
+COMMAND_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+
+
+def command_route(rule: str, schema: type[Schema]) -> Callable[[F], F]:
+    """POST `/issues/{key}/<rule>` taking `schema`, answering the issue (the shape of every command)."""
+
+    def decorate(func: F) -> F:
+        func = errors(blp, *COMMAND_ERRORS)(func)
+        func = blp.response(200, IssueSchema, headers=COMMAND_HEADERS)(func)
+        func = blp.arguments(schema)(func)
+        routed: F = blp.route(f"/<issue_key:key>/{rule}", methods=["POST"])(func)
+        return routed
+
+    return decorate
+
+
+# -- collection -------------------------------------------------------------------------------
+@blp.route("", methods=["POST"])
+@blp.arguments(ReportSchema)
+@blp.response(201, IssueSchema, headers=CREATED_HEADERS)
+@errors(blp, 400, 401, 403, 413, 415, 422, 503)
+def report(body: dict[str, Any]) -> Answer:
+    """Report an issue
+
+    The first priority comes from the priority matrix (impact scope × urgency), not from the
+    reporter; an administrator may override it at triage, with a reason.
+    """
+    return issue_command("report", lambda ctx: desk().report(ctx, **body))
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(IssueListQuerySchema, location="query")
+@blp.response(200, IssuePageSchema)
+@errors(blp, 401, 422, 503)
+def list_issues(query: dict[str, Any]) -> dict[str, Any]:
+    """List issues (newest first), filtered; each caller sees only the issues they may see"""
+    actor = reader()
+    read = read_side()
+    wait_for_views(read, query.get("min_position"))
+    filters = {
+        name: str(query[name]).lower() if isinstance(query[name], bool) else query[name]
+        for name in LIST_FILTERS
+        if query.get(name) is not None
+    }
+    try:
+        items, next_cursor = read.issues.list(
+            filters, query["limit"], query.get("cursor"), actor, services().settings.clock()
+        )
+    except ValueError as exc:
+        raise validation_problem({"cursor": [str(exc)]}) from None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+# -- one issue --------------------------------------------------------------------------------
+@blp.route("/<issue_key:key>", methods=["GET"])
+@blp.arguments(VersionQuerySchema, location="query")
+@blp.response(200, IssueSchema, headers=AGGREGATE_HEADERS)
+@errors(blp, 401, 404, 422, 503)
+def issue(query: dict[str, Any], key: str) -> Answer:
+    """The issue now, or as it was (`?version=n`, or `?as_of=<time>` on the recorded or occurred axis)"""
+    actor = reader()
+    current = visible_issue(key, actor)
+    shown = as_of_version(current, chosen_version(key, query), desk().get_issue)
+    return issue_view(shown, actor), 200, {"ETag": f'"{shown.version}"'}
+
+
+@blp.route("/<issue_key:key>/history", methods=["GET"])
+@blp.response(200, HistorySchema)
+@errors(blp, 401, 404, 503)
+def history(key: str) -> dict[str, Any]:
+    """Every event of the issue: type, version, actor, via, occurred_at, recorded_at, data, hash"""
+    actor = reader()
+    visible_issue(key, actor)
+    return {"items": history_view(desk().history(key), actor)}
+
+
+# -- commands ---------------------------------------------------------------------------------
+@command_route("triage", TriageSchema)
+def triage(body: dict[str, Any], key: str) -> Answer:
+    """Triage: priority (or impact scope and urgency), impact class, assignee"""
+    return issue_command("triage", lambda ctx: desk().triage(ctx, key, **body), key)
+
+
+@command_route("assign", AssignSchema)
+def assign(body: dict[str, Any], key: str) -> Answer:
+    """Assign the issue to an administrator"""
+    return issue_command("assign", lambda ctx: desk().assign(ctx, key, **body), key)
+
+
+@command_route("respond", RespondSchema)
+def respond(body: dict[str, Any], key: str) -> Answer:
+    """Respond to the reporter (the first response stops the internal_response clock)"""
+    return issue_command("respond", lambda ctx: desk().respond(ctx, key, **body), key)
+
+
+@command_route("comments", CommentSchema)
+def comment(body: dict[str, Any], key: str) -> Answer:
+    """Comment publicly, or internally (administrators only; never shown to reporters or vendors)"""
+    return issue_command("comments", lambda ctx: desk().comment_on_issue(ctx, key, **body), key)
+
+
+@command_route("escalate", EscalateSchema)
+def escalate(body: dict[str, Any], key: str) -> Answer:
+    """Escalate to a vendor with its ticket number (starts the vendor's SLA clocks)"""
+    return issue_command("escalate", lambda ctx: desk().escalate(ctx, key, **body), key)
+
+
+@command_route("vendor-updates", VendorUpdateSchema)
+def vendor_update(body: dict[str, Any], key: str) -> Answer:
+    """Record the vendor's response or update (the first one stops vendor_response)"""
+    return issue_command("vendor-updates", lambda ctx: desk().record_vendor_update(ctx, key, **body), key)
+
+
+@command_route("wait", WaitSchema)
+def wait(body: dict[str, Any], key: str) -> Answer:
+    """Wait on the reporter (pauses internal clocks) or the customer (pauses vendor clocks)"""
+    return issue_command("wait", lambda ctx: desk().wait(ctx, key, **body), key)
+
+
+@command_route("resume", ResumeSchema)
+def resume(body: dict[str, Any], key: str) -> Answer:
+    """Resume work after waiting"""
+    return issue_command("resume", lambda ctx: desk().resume(ctx, key, **body), key)
+
+
+@command_route("workarounds", WorkaroundSchema)
+def record_workaround(body: dict[str, Any], key: str) -> Answer:
+    """Record a workaround with the date it must be retired by"""
+    return issue_command("workarounds", lambda ctx: desk().record_workaround(ctx, key, **body), key)
+
+
+@command_route("workarounds/<workaround_id:workaround_id>/retire", RetireSchema)
+def retire_workaround(body: dict[str, Any], key: str, workaround_id: str) -> Answer:
+    """Retire a workaround (an unknown workaround id is a 404)"""
+
+    def call(ctx: Any) -> Any:
+        try:
+            return desk().retire_workaround(ctx, key, workaround_id, **body)
+        except InvalidCommand as exc:
+            if exc.field == "workaround_id":
+                raise Problem(404, str(exc)) from None
+            raise
+
+    return issue_command("retire", call, key)
+
+
+@command_route("changes", ChangeSchema)
+def schedule_change(body: dict[str, Any], key: str) -> Answer:
+    """Schedule a vendor change; inside a change-freeze window only with override_reason (else 409)"""
+    return issue_command("changes", lambda ctx: desk().schedule_change(ctx, key, **body), key)
+
+
+@command_route("resolve", ResolveSchema)
+def resolve(body: dict[str, Any], key: str) -> Answer:
+    """Resolve with the resolution and, when known, the root cause"""
+    return issue_command("resolve", lambda ctx: desk().resolve(ctx, key, **body), key)
+
+
+@command_route("reopen", ReopenSchema)
+def reopen(body: dict[str, Any], key: str) -> Answer:
+    """Reopen a resolved issue (resolution clocks restart)"""
+    return issue_command("reopen", lambda ctx: desk().reopen(ctx, key, **body), key)
+
+
+@command_route("close", CloseSchema)
+def close(body: dict[str, Any], key: str) -> Answer:
+    """Close a resolved issue"""
+    return issue_command("close", lambda ctx: desk().close_issue(ctx, key, **body), key)

@@ -1,0 +1,79 @@
+"""Prometheus metrics: requests and latency by route template, commands by type, projection lag.
+
+Under gunicorn each worker is a process, so the counters use prometheus-client's multiprocess
+mode (`PROMETHEUS_MULTIPROC_DIR`, set by `interfaces.serve` before any worker starts) and a
+scrape aggregates every worker's files. Without that variable (tests, `--dev`) the process's
+own registry is served.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+REQUESTS = Counter(
+    "kaizen_http_requests_total",
+    "HTTP requests answered, by method, route template and status",
+    ["method", "route", "status"],
+)
+LATENCY = Histogram(
+    "kaizen_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route template and status",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+COMMANDS = Counter(
+    "kaizen_commands_total",
+    "Commands accepted (replays of an Idempotency-Key not counted), by type",
+    ["kind", "command"],
+)
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(method, route, str(status)).observe(seconds)
+
+
+def command_accepted(kind: str, command: str) -> None:
+    COMMANDS.labels(kind, command).inc()
+
+
+class _LagCollector:
+    """Projection lag as read at scrape time (a gauge that is never stale between scrapes)."""
+
+    def __init__(self, lag: Mapping[str, int]) -> None:
+        self.lag = lag
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        family = GaugeMetricFamily("kaizen_projection_lag_events", "Events a view trails the log by", labels=["view"])
+        for view, value in sorted(self.lag.items()):
+            family.add_metric([view], float(value))
+        return [family]
+
+
+def exposition(lag: Mapping[str, int] | None) -> tuple[bytes, str]:
+    """The text exposition of every worker's metrics (multiprocess) or this process's, plus lag."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory and os.path.isdir(directory):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+        output = generate_latest(registry)
+    else:
+        output = generate_latest(REGISTRY)
+    if lag is not None:
+        extra = CollectorRegistry()
+        extra.register(_LagCollector(lag))
+        output += generate_latest(extra)
+    return output, CONTENT_TYPE_LATEST

@@ -1,0 +1,94 @@
+"""Operations endpoints, outside /api/v1 and without a token: liveness, readiness, metrics.
+
+`/healthz` says only that the process answers (restart it if not); `/readyz` says whether it
+can do useful work (store reachable, views not too far behind), so a load balancer stops
+sending traffic to an instance that would only fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from interfaces.http.api import errors
+from interfaces.http.logs import get_logger
+from interfaces.http.metrics import exposition
+from interfaces.http.problems import RETRY_AFTER_SECONDS, Problem
+from interfaces.http.services import desk, services
+
+blp = Blueprint("operations", __name__, description="Process health and metrics (no token needed)")
+log = get_logger("kaizen.http.ops")
+NOT_READY = {"Retry-After": RETRY_AFTER_SECONDS}
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ok"})
+
+
+class ReadySchema(Schema):
+    status = fields.String(required=True, metadata={"example": "ready"})
+    position = fields.Integer(required=True, metadata={"description": "the last position in the event log"})
+    lag = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "events each view trails the log by"},
+    )
+
+
+def projection_lag() -> dict[str, int] | None:
+    """Lag per view, or None when this build has no read side."""
+    read = services().read
+    if read is None:
+        return None
+    return {str(name): int(value) for name, value in read.lag().items()}
+
+
+@blp.route("/healthz", methods=["GET"])
+@blp.response(200, HealthSchema)
+@blp.doc(security=[])
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers"""
+    return {"status": "ok"}
+
+
+@blp.route("/readyz", methods=["GET"])
+@blp.response(200, ReadySchema)
+@errors(blp, 503)
+@blp.doc(security=[])
+def readyz() -> dict[str, Any]:
+    """Readiness: the store answers and every view is within the allowed lag"""
+    try:
+        position = int(desk().recorder.max_notification_id() or 0)
+    except Exception as exc:
+        log.warning("not_ready_store", error=type(exc).__name__)
+        raise Problem(503, "the store is unreachable", headers=NOT_READY) from None
+    try:
+        lag = projection_lag()
+    except Exception as exc:
+        log.warning("not_ready_views", error=type(exc).__name__)
+        raise Problem(503, "the read views are unreachable", headers=NOT_READY) from None
+    max_lag = services().settings.max_lag
+    behind = {name: value for name, value in (lag or {}).items() if value > max_lag}
+    if behind:
+        raise Problem(
+            503, f"views are more than {max_lag} events behind the log", headers=NOT_READY, extra={"lag": lag}
+        )
+    return {"status": "ready", "position": position, "lag": lag or {}}
+
+
+@blp.route("/metrics", methods=["GET"])
+@blp.response(200, {"type": "string"}, content_type="text/plain")
+@blp.doc(security=[])
+def metrics() -> Response:
+    """Prometheus metrics: requests and latency by route and status, commands by type, projection lag"""
+    try:
+        lag = projection_lag()
+    except Exception:
+        log.warning("metrics_without_lag", exc_info=True)
+        lag = None
+    body, content_type = exposition(lag)
+    return current_app.response_class(body, status=200, headers={"Content-Type": content_type})

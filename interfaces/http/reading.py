@@ -1,0 +1,72 @@
+"""Queries on views: finding the read side, and read-your-writes via `min_position`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import request
+
+from domain.access import can_see_issue
+from domain.actor import Actor
+from domain.issue import Issue
+from interfaces.http.problems import Problem, validation_problem
+from interfaces.http.services import desk, services
+
+POSITION = re.compile(r"^[0-9]{1,18}$")
+
+
+def read_side() -> Any:
+    """The read side, or 503 when this build has none (lists need the projections' views)."""
+    read = services().read
+    if read is None:
+        raise Problem(503, "the read views are not available in this process", headers={"Retry-After": "5"})
+    return read
+
+
+def min_position(query_value: int | None) -> int | None:
+    """`?min_position=` wins over the `X-Min-Position` header; both mean the same."""
+    if query_value is not None:
+        return query_value
+    raw = request.headers.get("X-Min-Position")
+    if raw is None:
+        return None
+    if not POSITION.match(raw.strip()):
+        raise validation_problem({"X-Min-Position": ["must be a non-negative integer"]})
+    return int(raw.strip())
+
+
+def wait_for_views(read: Any, query_value: int | None) -> None:
+    """Wait (bounded) until the views have applied the caller's last write, then answer anyway."""
+    position = min_position(query_value)
+    if not position:
+        return
+    # A position past the end of the log cannot be reached by waiting: wait for the end instead.
+    head = int(desk().recorder.max_notification_id() or 0)
+    read.wait_for(min(position, head), timeout=services().settings.read_wait_seconds)
+
+
+def visible_issue(key: str, viewer: Actor) -> Issue:
+    """The issue as it is now, or 404 for anyone who may not see it."""
+    current = desk().get_issue(key)
+    if not can_see_issue(viewer, current):
+        raise Problem(404, "no such resource")
+    return current
+
+
+def as_of_version(current: Any, version: int | None, load: Any) -> Any:
+    """The aggregate at `version` (None: as it is now); 404 for a version it never had."""
+    if version is None or version == current.version:
+        return current
+    if version > current.version:
+        raise Problem(404, f"{current.key} has no version {version}")
+    return load(current.key, version=version)
+
+
+def chosen_version(key: str, query: dict[str, Any]) -> int | None:
+    """`?version=n` as given, or the version in force at `?as_of=` on the chosen time axis."""
+    if query.get("as_of") is not None:
+        version: int = desk().version_as_of(key, query["as_of"], query.get("axis") or "recorded")
+        return version
+    found: int | None = query.get("version")
+    return found

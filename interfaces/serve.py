@@ -1,0 +1,180 @@
+"""`kaizen serve`: the HTTP app under gunicorn (production) or Flask's server (`dev=True`).
+
+gunicorn is embedded through `gunicorn.app.base.BaseApplication`, so the CLI needs no config
+file: gthread workers (4 threads each), a 30 s timeout, and every log line (access and error)
+as structlog JSON carrying the request id. Each worker builds its own app after the fork (no
+preloading), so store connections and projection threads are never shared across processes;
+the projection runner elects one leader per database, the other workers stand by.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from datetime import timedelta
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger as GunicornLogger
+
+from interfaces.http.settings import HttpSettings
+
+THREADS_PER_WORKER = 4
+TIMEOUT_SECONDS = 30
+MAX_DEFAULT_WORKERS = 4
+
+
+def default_workers() -> int:
+    """2 × cores + 1, capped at 4 (a 2-core host gets 4); `--workers` overrides."""
+    return min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
+
+
+class StructlogGunicornLogger(GunicornLogger):
+    """gunicorn's access and error logs as structlog JSON lines (one format for operators)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        from interfaces.http.logs import configure_logging, get_logger
+
+        configure_logging()
+        self._log = get_logger("kaizen.gunicorn")
+
+    def _emit(self, level: str, msg: Any, *args: Any, **kwargs: Any) -> None:
+        text = str(msg) % args if args else str(msg)
+        getattr(self._log, level)("gunicorn", message=text, exc_info=kwargs.get("exc_info"))
+
+    def critical(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._emit("critical", msg, *args, **kwargs)
+
+    def error(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._emit("error", msg, *args, **kwargs)
+
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._emit("warning", msg, *args, **kwargs)
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._emit("info", msg, *args, **kwargs)
+
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._emit("debug", msg, *args, **kwargs)
+
+    def exception(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        self._emit("error", msg, *args, exc_info=True)
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
+        headers = {str(name).lower(): value for name, value in (resp.headers or [])}
+        status = str(getattr(resp, "status", "") or "").split(" ", 1)[0]
+        self._log.info(
+            "http_access",
+            request_id=headers.get("x-request-id"),
+            method=environ.get("REQUEST_METHOD"),
+            path=environ.get("PATH_INFO"),
+            query=environ.get("QUERY_STRING") or None,
+            status=int(status) if status.isdigit() else status,
+            duration_ms=round(request_time.total_seconds() * 1000, 2),
+            bytes=getattr(resp, "sent", None),
+            remote=environ.get("REMOTE_ADDR"),
+        )
+
+
+def prepare_metrics_directory() -> tuple[str, bool]:
+    """Point prometheus-client at a directory shared by the workers, emptied at start.
+
+    Returns the directory and whether this process created it (and so removes it at exit).
+    prometheus-client picks its value class at import, so it is re-picked here in case the
+    module was imported before the variable was set.
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    created = not directory
+    if not directory:
+        directory = tempfile.mkdtemp(prefix="kaizen-metrics-")
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    import prometheus_client.values as values
+
+    values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
+    return directory, created
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Mark a dead worker's live gauges so scrapes stop counting it (prometheus multiprocess)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Stop the worker's projection thread and close its connections (releasing a held election)."""
+    app = getattr(worker, "wsgi", None)
+    services = getattr(app, "extensions", {}).get("kaizen") if app is not None else None
+    if services is not None:
+        with contextlib.suppress(Exception):
+            services.close()
+
+
+class KaizenServer(BaseApplication):
+    """gunicorn with options from code; `load` runs in each worker, after the fork."""
+
+    def __init__(self, settings: HttpSettings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Any:
+        from interfaces.http.app import create_app
+
+        return create_app(self.settings)
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": THREADS_PER_WORKER,
+        "timeout": TIMEOUT_SECONDS,
+        "graceful_timeout": TIMEOUT_SECONDS,
+        "logger_class": StructlogGunicornLogger,
+        "accesslog": "-",
+        "errorlog": "-",
+        "child_exit": child_exit,
+        "worker_exit": worker_exit,
+        "preload_app": False,
+        "control_socket_disable": True,  # one fixed socket path would clash between instances
+    }
+
+
+def run(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int | None = None,
+    dev: bool = False,
+    start_projections: bool = True,
+) -> None:
+    """Serve until stopped (SIGTERM/SIGINT stop gunicorn gracefully)."""
+    settings = HttpSettings(run_projections=start_projections)
+    if dev:
+        from interfaces.http.app import create_app
+
+        app = create_app(settings)
+        try:
+            app.run(host=host, port=port, threaded=True, use_reloader=False)
+        finally:
+            app.extensions["kaizen"].close()
+        return
+    directory, created = prepare_metrics_directory()
+    try:
+        KaizenServer(settings, gunicorn_options(host, port, workers or default_workers())).run()
+    finally:
+        if created:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(directory)
