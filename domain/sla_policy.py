@@ -54,11 +54,13 @@ class SlaPolicy(KaizenAggregate):
         return cls(vendor=check_vendor(vendor), actor=actor, occurred_at=occurred_at)
 
     def publish(self, document: dict[str, Any], actor: Actor, occurred_at: datetime) -> None:
-        self._published(policy_version=self.policy_version + 1, document=validated_document(document),
-                        actor=actor, occurred_at=occurred_at)
+        self._published(vendor=self.vendor, policy_version=self.policy_version + 1,
+                        document=validated_document(document), actor=actor, occurred_at=occurred_at)
 
     @event("Published")
-    def _published(self, policy_version: int, document: dict[str, Any], actor: Actor, occurred_at: datetime) -> None:
+    def _published(
+        self, vendor: str, policy_version: int, document: dict[str, Any], actor: Actor, occurred_at: datetime
+    ) -> None:
         self.policy_version = policy_version
         self.document = document
         self.published_at = occurred_at

@@ -7,9 +7,13 @@ from projections.view import View
 
 
 def all_views() -> list[View]:
+    from projections.agenda import MeetingView
+    from projections.health_check import HealthView
     from projections.sla_view import SlaView
+    from projections.suggestion_ranking import SuggestionRankingView
+    from projections.workarounds import WorkaroundView
 
-    return [IssueListView(), SlaView()]
+    return [IssueListView(), SlaView(), SuggestionRankingView(), WorkaroundView(), MeetingView(), HealthView()]
 
 
 def view_names() -> list[str]:

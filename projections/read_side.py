@@ -11,6 +11,7 @@ from application.schema import racing_schema_setup
 from domain.actor import Actor
 from projections.catalogue import all_views
 from projections.election import Election
+from projections.improvement_queries import ImprovementQueries, SuggestionQueries
 from projections.issue_list import list_issues
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
@@ -32,6 +33,8 @@ class ReadSide:
         self.views = all_views()
         self.issues = IssueQueries(self.store)
         self.reports = ReportQueries(self.store)
+        self.suggestions = SuggestionQueries(self.store)
+        self.improvement = ImprovementQueries(self.store)
         self._runner: ProjectionRunner | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -41,6 +44,10 @@ class ReadSide:
         with self.store.transaction() as sql:
             for view in self.views:
                 view.create(sql)
+
+    def suggestions_similar(self, title: str) -> list[dict[str, Any]]:
+        """Possible duplicates of a new suggestion's title: [{key, title, score}], best first."""
+        return self.suggestions.similar(title)
 
     def runner(self, desk: Any) -> ProjectionRunner:
         if self._runner is None:

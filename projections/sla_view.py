@@ -12,24 +12,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from application.sla_facts import FACT_OF_EVENT, fact_from_event, monotonic
 from domain.sla_clocks import SlaClock, SlaFact, compute_clocks
 from domain.sla_policy_document import SlaPolicyDocument, default_policy_document
 from projections.store import Sql
 from projections.view import View, from_iso, iso
-
-FACT_OF_EVENT = {
-    "Issue.Reported": "reported",
-    "Issue.Triaged": "priority_changed",
-    "Issue.PriorityOverridden": "priority_changed",
-    "Issue.Responded": "responded",
-    "Issue.EscalatedToVendor": "escalated",
-    "Issue.VendorUpdated": "vendor_updated",
-    "Issue.WaitingStarted": "waiting",
-    "Issue.Resumed": "resumed",
-    "Issue.Resolved": "resolved",
-    "Issue.Reopened": "reopened",
-    "Issue.Closed": "closed",
-}
 
 
 class PolicyBook:
@@ -65,18 +52,6 @@ def default_document(vendor: str) -> SlaPolicyDocument:
     return _DEFAULTS[vendor]
 
 
-def fact_from_event(event: Any, kind: str) -> SlaFact | None:
-    d = event.__dict__
-    if kind == "priority_changed" and d.get("priority") == d.get("previous_priority"):
-        return None
-    return SlaFact(
-        kind=kind, occurred_at=d["occurred_at"], recorded_at=event.timestamp,
-        priority=str(d["priority"]) if kind in ("reported", "priority_changed") else None,
-        vendor=d.get("vendor") if kind == "escalated" else None,
-        on=str(d["on"]) if kind == "waiting" else None,
-    )
-
-
 class SlaView(View):
     name = "sla"
     tables = ("sla_fact", "sla_policy", "sla_clock")
@@ -99,8 +74,7 @@ class SlaView(View):
         sql.execute("CREATE INDEX IF NOT EXISTS sla_clock_due ON sla_clock (due_at)")
 
     def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
-        handlers: dict[str, Callable[[Sql, Any, int], None]] = {
-            name: self._fact_handler(kind) for name, kind in FACT_OF_EVENT.items()}
+        handlers: dict[str, Callable[[Sql, Any, int], None]] = {name: self._on_fact for name in FACT_OF_EVENT}
         handlers["SlaPolicy.Published"] = self._published
         return handlers
 
@@ -109,26 +83,23 @@ class SlaView(View):
         sql.execute(
             "INSERT INTO sla_policy (vendor, version, recorded_at, document) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (vendor, version) DO NOTHING",
-            (d["vendor"] if "vendor" in d else None, d["policy_version"], iso(event.timestamp),
+            (d["vendor"], d["policy_version"], iso(event.timestamp),
              json.dumps(d["document"], ensure_ascii=False)),
         )
 
-    def _fact_handler(self, kind: str) -> Callable[[Sql, Any, int], None]:
-        def handler(sql: Sql, event: Any, position: int) -> None:
-            fact = fact_from_event(event, kind)
-            if fact is None:
-                return
-            issue_id = str(event.originator_id)
-            key = event.__dict__.get("key") or self._key_of(sql, issue_id)
-            sql.execute(
-                "INSERT INTO sla_fact (issue_id, issue_key, version, kind, occurred_at, recorded_at, priority,"
-                " vendor, waiting_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (issue_id, version) DO NOTHING",
-                (issue_id, key, event.originator_version, fact.kind, iso(fact.occurred_at), iso(fact.recorded_at),
-                 fact.priority, fact.vendor, fact.on),
-            )
-            self.refresh_clocks(sql, issue_id, key)
-
-        return handler
+    def _on_fact(self, sql: Sql, event: Any, position: int) -> None:
+        fact = fact_from_event(event)
+        if fact is None:
+            return
+        issue_id = str(event.originator_id)
+        key = event.__dict__.get("key") or self._key_of(sql, issue_id)
+        sql.execute(
+            "INSERT INTO sla_fact (issue_id, issue_key, version, kind, occurred_at, recorded_at, priority,"
+            " vendor, waiting_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (issue_id, version) DO NOTHING",
+            (issue_id, key, event.originator_version, fact.kind, iso(fact.occurred_at), iso(fact.recorded_at),
+             fact.priority, fact.vendor, fact.on),
+        )
+        self.refresh_clocks(sql, issue_id, key)
 
     def _key_of(self, sql: Sql, issue_id: str) -> str:
         return str(sql.execute("SELECT issue_key FROM sla_fact WHERE issue_id = ? LIMIT 1", (issue_id,)).scalar())
@@ -156,19 +127,15 @@ def clock_row(key: str, idx: int, clock: SlaClock) -> tuple[Any, ...]:
 
 
 def load_facts(sql: Sql, issue_id: str) -> list[SlaFact]:
-    """The issue's facts in version order. Business times are made non-decreasing: servers with
-    a skewed clock must not make the view refuse an issue (the events' order is the truth)."""
+    """The issue's facts in version order (see `monotonic` for business-time skew)."""
     rows = sql.execute("SELECT * FROM sla_fact WHERE issue_id = ? ORDER BY version", (issue_id,)).fetchall()
     facts: list[SlaFact] = []
     for r in rows:
-        occurred = from_iso(r["occurred_at"])
-        recorded = from_iso(r["recorded_at"])
+        occurred, recorded = from_iso(r["occurred_at"]), from_iso(r["recorded_at"])
         assert occurred is not None and recorded is not None
-        if facts and occurred < facts[-1].occurred_at:
-            occurred = facts[-1].occurred_at
         facts.append(SlaFact(kind=r["kind"], occurred_at=occurred, recorded_at=recorded, priority=r["priority"],
                              vendor=r["vendor"], on=r["waiting_on"]))
-    return facts
+    return monotonic(facts)
 
 
 def live_clocks(sql: Sql, issue_key: str, now: datetime) -> list[SlaClock]:

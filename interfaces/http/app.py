@@ -20,7 +20,7 @@ from interfaces.http.logs import configure_logging
 from interfaces.http.services import KaizenServices
 from interfaces.http.settings import HttpSettings
 
-# Resources other parts of the product add (SLA and reports, audit, improvement); registered when present.
+# Blueprints beside issues and suggestions, one module per resource group; add new ones here.
 OPTIONAL_BLUEPRINTS = (
     "interfaces.http.compliance",
     "interfaces.http.audit",
@@ -54,17 +54,8 @@ def _configure(app: Flask, settings: HttpSettings, swagger_ui: str | None) -> No
 
 
 def optional_blueprints() -> list[Blueprint]:
-    """The `blp` of each optional module that exists; an error inside one is a bug and propagates."""
-    found = []
-    for name in OPTIONAL_BLUEPRINTS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        found.append(module.blp)
-    return found
+    """The `blp` of every listed module; a missing module is a packaging bug and fails loudly."""
+    return [importlib.import_module(name).blp for name in OPTIONAL_BLUEPRINTS]
 
 
 def create_app(settings: HttpSettings | None = None) -> Flask:

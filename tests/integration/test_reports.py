@@ -55,3 +55,32 @@ def test_month_end_close_days() -> None:
     assert is_month_end(datetime(2026, 3, 27).date()) and is_month_end(datetime(2026, 3, 31).date())
     assert not is_month_end(datetime(2026, 3, 26).date())
     assert not is_month_end(datetime(2026, 3, 28).date())  # Saturday
+
+
+def test_clock_uses_the_policy_version_in_force_when_it_started(desk: KaizenDesk, store_url: str,
+                                                                clock: FakeClock) -> None:
+    from domain.sla_policy_document import default_policy_document
+
+    before = desk.report(ctx(REPORTER), title="before", **P1).key
+    desk.escalate(ctx(), before, vendor="sap", vendor_ticket="INC-A")
+    clock.advance(minutes=5)
+    document = default_policy_document("sap")
+    document["targets"]["P1"]["response"] = "PT2H"
+    assert desk.put_policy(ctx(), "sap", document).version >= 1
+    clock.advance(minutes=5)
+    after = desk.report(ctx(REPORTER), title="after", **P1).key
+    desk.escalate(ctx(), after, vendor="sap", vendor_ticket="INC-B")
+    store = ViewStore(store_settings(store_url))
+    runner = ProjectionRunner(desk, store, all_views())
+    runner.setup()
+    runner.catch_up()
+    reports = ReportQueries(store)
+
+    def vendor_response(key: str) -> dict[str, object]:
+        return [c.to_dict() for c in reports.issue_clocks(key, clock.now) if c.kind == "vendor_response"][0]
+
+    assert (vendor_response(before)["policy_version"], vendor_response(before)["target"]) == (0, "PT1H")
+    assert (vendor_response(after)["policy_version"], vendor_response(after)["target"]) == (1, "PT2H")
+    assert desk.get_policy("sap").version == 1 and len(desk.policy_history("sap")) == 2
+    store.close()
+

@@ -1,0 +1,174 @@
+"""The workaround registry: every temporary measure kept beside the system, until it is retired.
+
+Go-live compromises (approvals outside the system, manual ledgers, reports built by hand) erode
+trust when left alone, so each one has an owner and a retire-by date. A workaround is
+**overdue** when it is not retired and its retire-by date is before today (UTC): one due on
+2026-03-31 becomes overdue at 2026-04-01T00:00Z.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from projections.store import Sql, ViewStore
+from projections.view import View, from_iso, iso
+
+STATES: Final = ("open", "retired", "all")
+FILTERS: Final = ("owner", "kind", "module")
+
+
+def _day(value: Any) -> str:
+    return value if isinstance(value, str) else value.isoformat()
+
+
+class WorkaroundView(View):
+    name = "workarounds"
+    tables = ("workaround_issue", "workaround")
+
+    def create(self, sql: Sql) -> None:
+        sql.execute(
+            "CREATE TABLE IF NOT EXISTS workaround_issue (issue_id TEXT PRIMARY KEY, issue_key TEXT NOT NULL,"
+            " title TEXT NOT NULL, module TEXT NOT NULL)"
+        )
+        sql.execute(
+            "CREATE TABLE IF NOT EXISTS workaround (issue_id TEXT NOT NULL, workaround_id TEXT NOT NULL,"
+            " issue_key TEXT NOT NULL, kind TEXT NOT NULL, description TEXT NOT NULL, owner TEXT NOT NULL,"
+            " retire_by TEXT NOT NULL, recorded_at TEXT NOT NULL, retired_at TEXT, note TEXT,"
+            " rescheduled INTEGER NOT NULL, PRIMARY KEY (issue_id, workaround_id))"
+        )
+        sql.execute("CREATE INDEX IF NOT EXISTS workaround_retire_by ON workaround (retired_at, retire_by)")
+
+    def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
+        return {
+            "Issue.Reported": self._reported,
+            "Issue.WorkaroundRecorded": self._recorded,
+            "Issue.WorkaroundRetired": self._retired,
+            "Issue.WorkaroundRescheduled": self._rescheduled,
+        }
+
+    def _reported(self, sql: Sql, e: Any, position: int) -> None:
+        d = e.__dict__
+        sql.execute(
+            "INSERT INTO workaround_issue (issue_id, issue_key, title, module) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (issue_id) DO NOTHING",
+            (str(e.originator_id), d["key"], d["title"], str(d["module"])),
+        )
+
+    def _recorded(self, sql: Sql, e: Any, position: int) -> None:
+        d = e.__dict__
+        issue_id = str(e.originator_id)
+        key = sql.execute("SELECT issue_key FROM workaround_issue WHERE issue_id = ?", (issue_id,)).scalar()
+        sql.execute(
+            "INSERT INTO workaround (issue_id, workaround_id, issue_key, kind, description, owner, retire_by,"
+            " recorded_at, retired_at, note, rescheduled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0)"
+            " ON CONFLICT (issue_id, workaround_id) DO NOTHING",
+            (
+                issue_id,
+                d["workaround_id"],
+                key or "",
+                str(d["kind"]),
+                d["description"],
+                d["owner"],
+                _day(d["retire_by"]),
+                iso(d["occurred_at"]),
+            ),
+        )
+
+    def _retired(self, sql: Sql, e: Any, position: int) -> None:
+        d = e.__dict__
+        sql.execute(
+            "UPDATE workaround SET retired_at = ?, note = ? WHERE issue_id = ? AND workaround_id = ?",
+            (iso(d["occurred_at"]), d.get("note"), str(e.originator_id), d["workaround_id"]),
+        )
+
+    def _rescheduled(self, sql: Sql, e: Any, position: int) -> None:
+        d = e.__dict__
+        sql.execute(
+            "UPDATE workaround SET retire_by = ?, rescheduled = rescheduled + 1"
+            " WHERE issue_id = ? AND workaround_id = ?",
+            (_day(d["retire_by"]), str(e.originator_id), d["workaround_id"]),
+        )
+
+
+def _today(now: datetime) -> str:
+    """The UTC date of `now`, as stored (ISO dates compare like dates in SQL text order)."""
+    return now.astimezone(UTC).date().isoformat()
+
+
+def list_workarounds(
+    store: ViewStore,
+    now: datetime,
+    overdue: bool | None = None,
+    state: str = "open",
+    filters: dict[str, str] | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """Workarounds by retire-by date (most overdue first), with `overdue` and `days_overdue` as of now."""
+    if state not in STATES:
+        raise ValueError(f"state must be one of {', '.join(STATES)}")
+    today = _today(now)
+    clauses: list[str] = []
+    params: list[Any] = []
+    if state == "open":
+        clauses.append("w.retired_at IS NULL")
+    elif state == "retired":
+        clauses.append("w.retired_at IS NOT NULL")
+    if overdue is True:
+        clauses += ["w.retired_at IS NULL", "w.retire_by < ?"]
+        params.append(today)
+    elif overdue is False:
+        clauses.append("NOT (w.retired_at IS NULL AND w.retire_by < ?)")
+        params.append(today)
+    for name in FILTERS:
+        value = (filters or {}).get(name)
+        if value:
+            clauses.append(f"{'i.module' if name == 'module' else 'w.' + name} = ?")
+            params.append(value)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    with store.transaction(commit=False) as sql:
+        rows = sql.execute(
+            "SELECT w.*, i.title, i.module FROM workaround w LEFT JOIN workaround_issue i ON i.issue_id = w.issue_id"
+            f" {where} ORDER BY w.retire_by, w.issue_key, w.workaround_id LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+    items = []
+    for row in rows:
+        late = row["retired_at"] is None and row["retire_by"] < today
+        items.append(
+            {
+                "issue_key": row["issue_key"],
+                "workaround_id": row["workaround_id"],
+                "title": row["title"],
+                "module": row["module"],
+                "kind": row["kind"],
+                "description": row["description"],
+                "owner": row["owner"],
+                "retire_by": date.fromisoformat(row["retire_by"]),
+                "recorded_at": from_iso(row["recorded_at"]),
+                "retired_at": from_iso(row["retired_at"]),
+                "note": row["note"],
+                "rescheduled": int(row["rescheduled"]),
+                "overdue": late,
+                "days_overdue": (date.fromisoformat(today) - date.fromisoformat(row["retire_by"])).days if late else 0,
+            }
+        )
+    return items
+
+
+def workaround_counts(sql: Sql, at: datetime) -> tuple[int, int]:
+    """(open, overdue) as of the instant `at`: recorded before it and not retired by then.
+
+    The retire-by date used is the current one (a reschedule applies to the past too).
+    """
+    stamp, today = iso(at), _today(at)
+    row = sql.execute(
+        "SELECT COUNT(*) AS open_count,"
+        " SUM(CASE WHEN retire_by < ? THEN 1 ELSE 0 END) AS overdue_count FROM workaround"
+        " WHERE recorded_at < ? AND (retired_at IS NULL OR retired_at >= ?)",
+        (today, stamp, stamp),
+    ).fetchone()
+    if row is None:
+        return 0, 0
+    return int(row["open_count"] or 0), int(row["overdue_count"] or 0)
