@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,7 @@ from application.context import Context, Receipt
 from application.errors import StaleVersion
 from application.reading import describe_event
 from domain.sla_policy import SlaPolicy, check_vendor
-from domain.sla_policy_document import default_policy_document
+from domain.sla_policy_document import SlaPolicyDocument, default_policy_document
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,28 @@ class PolicyCommands(DeskBase):
         if policy is None or policy.document is None:
             return PolicyView(vendor, 0, default_policy_document(vendor), None)
         return PolicyView(vendor, policy.policy_version, policy.document, policy.published_at)
+
+    def policy_resolver(self) -> Callable[[str, datetime], tuple[int, SlaPolicyDocument]]:
+        """Resolve (vendor, recorded_at) to the policy version recorded at or before that time.
+
+        The same rule as the SLA view's, read from the aggregates: used to replay clocks.
+        """
+        versions: dict[str, list[tuple[datetime, int, SlaPolicyDocument]]] = {}
+
+        def resolve(vendor: str, recorded_at: datetime) -> tuple[int, SlaPolicyDocument]:
+            if vendor not in versions:
+                policy = self._policy(vendor)
+                published = [e for e in self.events.get(policy.id)] if policy is not None else []
+                versions[vendor] = [
+                    (e.timestamp, e.__dict__["policy_version"], SlaPolicyDocument.from_document(e.__dict__["document"]))
+                    for e in published if "policy_version" in e.__dict__
+                ]
+            chosen = [(version, doc) for when, version, doc in versions[vendor] if when <= recorded_at]
+            if chosen:
+                return chosen[-1]
+            return 0, SlaPolicyDocument.from_document(default_policy_document(vendor))
+
+        return resolve
 
     def policy_history(self, vendor: str) -> list[dict[str, Any]]:
         policy = self._policy(vendor)

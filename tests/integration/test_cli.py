@@ -127,3 +127,26 @@ def test_import_prints_refs_to_keys_on_the_last_line(kaizen: Kaizen, tmp_path: P
     log.write_text('{"at": "yesterday"}\n', encoding="utf-8")
     code, out, err = kaizen("import", str(log))
     assert (code, out) == (1, "") and one_line_error(err) and "line 1" in err
+
+
+def test_replay_shows_sla_clock_state_after_each_event(store_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from application.config import store_settings
+    from application.context import Context
+    from application.desk import KaizenDesk
+    from domain.actor import Actor
+
+    monkeypatch.setenv("KAIZEN_DATABASE_URL", store_url)
+    desk = KaizenDesk(store_settings(store_url))
+    key = desk.report(Context(Actor("lina", "reporter")), title="MRP run slow", description="d", module="production",
+                      impact_scope="company", urgency="blocking", vendor="sap").key
+    desk.escalate(Context(Actor("wong", "admin")), key, vendor="sap", vendor_ticket="INC-7")
+    desk.record_vendor_update(Context(Actor("sap", "vendor:sap")), key, message="on it")
+    desk.close()
+    assert main(["replay", key]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].startswith("sla: IR internal response")
+    reported = next(line for line in out if "Reported" in line)
+    updated = next(line for line in out if "VendorUpdated" in line)
+    assert "IR:" in reported and "VR:" not in reported
+    assert "VR:met" in updated

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from interfaces import cli
+from interfaces import cli, cli_text
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -130,14 +130,14 @@ def test_progress_bar_redraws_on_a_terminal() -> None:
             return True
 
     screen = Terminal()
-    report = cli.progress_bar("rebuild", screen)
+    report = cli_text.progress_bar("rebuild", screen)
     report(5, 10)
     report(10, 10)
     assert screen.getvalue().count("\r") == 2 and screen.getvalue().endswith("100% 10/10\n")
 
 
 def test_table_aligns_wide_characters() -> None:
-    text = cli.table(("key", "title"), [("KZ-1", "月結"), ("KZ-22", "GL")])
+    text = cli_text.table(("key", "title"), [("KZ-1", "月結"), ("KZ-22", "GL")])
     assert text.splitlines() == ["key    title", "KZ-1   月結", "KZ-22  GL"]
 
 
@@ -161,7 +161,7 @@ def test_replay_accepts_extra_columns_that_fold_state() -> None:
         },
     ]
     counter = iter(range(1, 10))
-    text = cli.replay_lines(history, [cli.ReplayColumn("n", lambda entry: str(next(counter)))])
+    text = cli_text.replay_lines(history, [cli_text.ReplayColumn("n", lambda entry: str(next(counter)))])
     lines = text.splitlines()
     assert lines[0].split() == ["occurred_at", "actor", "type", "n", "facts"]
     assert "title=GL, priority=P2" in lines[1] and " 1 " in lines[1]
