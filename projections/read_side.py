@@ -113,6 +113,11 @@ class ReportQueries:
 
         return sla_at_risk(self.store, viewer, now, within)
 
+    def open_breaches(self, now: datetime) -> dict[str, int]:
+        from projections.reports import open_breaches
+
+        return open_breaches(self.store, now)
+
     def issue_clocks(self, key: str, now: datetime) -> list[Any]:
         from projections.sla_view import live_clocks
 

@@ -126,3 +126,12 @@ def sla_at_risk(store: ViewStore, viewer: Actor, now: datetime, within: timedelt
             " ORDER BY c.due_at", params).fetchall()
     return [{**row, "due_at": from_iso(row["due_at"]),
              "minutes_left": int(((from_iso(row["due_at"]) or now) - now).total_seconds() // 60)} for row in rows]
+
+
+def open_breaches(store: ViewStore, now: datetime) -> dict[str, int]:
+    """Per vendor: clocks still running past their due time (the `/metrics` gauge)."""
+    with store.transaction(commit=False) as sql:
+        rows = sql.execute(
+            "SELECT vendor, COUNT(*) AS breached FROM sla_clock"
+            " WHERE stopped_at IS NULL AND paused = 0 AND due_at < ? GROUP BY vendor", (iso(now),)).fetchall()
+    return {row["vendor"]: int(row["breached"]) for row in rows}

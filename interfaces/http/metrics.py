@@ -48,20 +48,20 @@ def command_accepted(kind: str, command: str) -> None:
     COMMANDS.labels(kind, command).inc()
 
 
-class _LagCollector:
-    """Projection lag as read at scrape time (a gauge that is never stale between scrapes)."""
+class _ScrapeTimeGauge:
+    """A gauge read from the views at scrape time (never stale between scrapes)."""
 
-    def __init__(self, lag: Mapping[str, int]) -> None:
-        self.lag = lag
+    def __init__(self, name: str, documentation: str, label: str, values: Mapping[str, int]) -> None:
+        self.name, self.documentation, self.label, self.values = name, documentation, label, values
 
     def collect(self) -> list[GaugeMetricFamily]:
-        family = GaugeMetricFamily("kaizen_projection_lag_events", "Events a view trails the log by", labels=["view"])
-        for view, value in sorted(self.lag.items()):
-            family.add_metric([view], float(value))
+        family = GaugeMetricFamily(self.name, self.documentation, labels=[self.label])
+        for key, value in sorted(self.values.items()):
+            family.add_metric([key], float(value))
         return [family]
 
 
-def exposition(lag: Mapping[str, int] | None) -> tuple[bytes, str]:
+def exposition(lag: Mapping[str, int] | None, breaches: Mapping[str, int] | None = None) -> tuple[bytes, str]:
     """The text exposition of every worker's metrics (multiprocess) or this process's, plus lag."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory and os.path.isdir(directory):
@@ -72,8 +72,11 @@ def exposition(lag: Mapping[str, int] | None) -> tuple[bytes, str]:
         output = generate_latest(registry)
     else:
         output = generate_latest(REGISTRY)
+    extra = CollectorRegistry()
     if lag is not None:
-        extra = CollectorRegistry()
-        extra.register(_LagCollector(lag))
-        output += generate_latest(extra)
+        extra.register(_ScrapeTimeGauge("kaizen_projection_lag_events", "Events a view trails the log by", "view", lag))
+    if breaches is not None:
+        extra.register(_ScrapeTimeGauge("kaizen_open_sla_breaches", "Running SLA clocks past their due time",
+                                        "vendor", breaches))
+    output += generate_latest(extra)
     return output, CONTENT_TYPE_LATEST

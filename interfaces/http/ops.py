@@ -90,5 +90,11 @@ def metrics() -> Response:
     except Exception:
         log.warning("metrics_without_lag", exc_info=True)
         lag = None
-    body, content_type = exposition(lag)
+    try:
+        read = services().read
+        breaches = read.reports.open_breaches(services().settings.clock()) if read is not None else None
+    except Exception:
+        log.warning("metrics_without_breaches", exc_info=True)
+        breaches = None
+    body, content_type = exposition(lag, breaches)
     return current_app.response_class(body, status=200, headers={"Content-Type": content_type})

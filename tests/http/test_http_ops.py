@@ -113,3 +113,12 @@ def test_swagger_ui_is_served_from_the_installed_package(api: Api) -> None:
 
 def test_report_body_example_is_valid(api: Api) -> None:
     assert api.post("/api/v1/issues", ISSUE, as_="reporter").status_code == 201
+
+
+def test_metrics_export_open_breaches_per_vendor() -> None:
+    from interfaces.http.metrics import exposition
+
+    body, _ = exposition({"sla": 0}, {"sap": 2, "internal": 1})
+    text = body.decode()
+    assert 'kaizen_open_sla_breaches{vendor="sap"} 2.0' in text
+    assert 'kaizen_projection_lag_events{view="sla"} 0.0' in text

@@ -40,6 +40,8 @@ def test_vendor_response_and_compliance_figures(desk: KaizenDesk, store_url: str
     assert clock.now == datetime(2026, 3, 10, 7, 50, tzinfo=UTC)
     assert (sap["met"], sap["breached"]) == (5, 2)
     assert sap["percent_met"] == round(100 * 5 / 7, 1)
+    breaches = reports.open_breaches(clock.now)  # what /metrics exports as kaizen_open_sla_breaches
+    assert breaches["sap"] == 1 and breaches["internal"] == 3  # nobody answered the three reporters
     # a vendor sees only its own rows
     assert {r["vendor"] for r in reports.sla_compliance("vendor", VENDOR_SAP, clock.now)} == {"sap"}
     at_risk = reports.sla_at_risk(ADMIN, clock.now, timedelta(hours=24))
@@ -77,7 +79,7 @@ def test_clock_uses_the_policy_version_in_force_when_it_started(desk: KaizenDesk
     reports = ReportQueries(store)
 
     def vendor_response(key: str) -> dict[str, object]:
-        return [c.to_dict() for c in reports.issue_clocks(key, clock.now) if c.kind == "vendor_response"][0]
+        return next(c.to_dict() for c in reports.issue_clocks(key, clock.now) if c.kind == "vendor_response")
 
     assert (vendor_response(before)["policy_version"], vendor_response(before)["target"]) == (0, "PT1H")
     assert (vendor_response(after)["policy_version"], vendor_response(after)["target"]) == (1, "PT2H")
