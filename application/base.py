@@ -66,7 +66,7 @@ class DeskBase(Application[UUID]):
 
     def _load(self, aggregate_id: UUID, cls: type[A], label: str, version: int | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: Any = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"{label} was not found") from None
         if not isinstance(aggregate, cls):
@@ -78,7 +78,7 @@ class DeskBase(Application[UUID]):
         if not ctx.idempotency_key:
             return None
         try:
-            record = self.repository.get(record_id(ctx.idempotency_principal, ctx.idempotency_key))
+            record: Any = self.repository.get(record_id(ctx.idempotency_principal, ctx.idempotency_key))
         except AggregateNotFoundError:
             return None
         assert isinstance(record, IdempotencyRecord)
@@ -150,7 +150,7 @@ class DeskBase(Application[UUID]):
 
     def _next_key(self, prefix: str) -> KeySequence:
         try:
-            sequence = self.repository.get(named_id("sequence", prefix))
+            sequence: Any = self.repository.get(named_id("sequence", prefix))
         except AggregateNotFoundError:
             return KeySequence.start(prefix)
         assert isinstance(sequence, KeySequence)

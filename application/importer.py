@@ -147,10 +147,10 @@ class Replayer:
         if line.command == "merge" and isinstance(data.get("into"), str):
             data["into"] = self.refs.get(data["into"], (kind, data["into"]))[1]
         if line.command == "retire":
-            return self.desk.retire_workaround(ctx, key, data.pop("workaround_id", ""), **data)  # type: ignore[no-any-return]
+            return self.desk.retire_workaround(ctx, key, data.pop("workaround_id", ""), **data)
         if line.command == "votes" and data.pop("withdraw", False):
-            return self.desk.withdraw_vote(ctx, key)  # type: ignore[no-any-return]
-        return getattr(self.desk, table[line.command])(ctx, key, **data)  # type: ignore[no-any-return]
+            return self.desk.withdraw_vote(ctx, key)
+        return getattr(self.desk, table[line.command])(ctx, key, **data)
 
     def run_checked(self, line: Line) -> Receipt:
         try:

@@ -28,7 +28,7 @@ class PolicyView:
 class PolicyCommands(DeskBase):
     def _policy(self, vendor: str) -> SlaPolicy | None:
         try:
-            policy = self.repository.get(SlaPolicy.create_id(check_vendor(vendor)))
+            policy: Any = self.repository.get(SlaPolicy.create_id(check_vendor(vendor)))
         except AggregateNotFoundError:
             return None
         assert isinstance(policy, SlaPolicy)
@@ -60,7 +60,7 @@ class PolicyCommands(DeskBase):
         def resolve(vendor: str, recorded_at: datetime) -> tuple[int, SlaPolicyDocument]:
             if vendor not in versions:
                 policy = self._policy(vendor)
-                published = [e for e in self.events.get(policy.id)] if policy is not None else []
+                published: list[Any] = list(self.events.get(policy.id)) if policy is not None else []
                 versions[vendor] = [
                     (e.timestamp, e.__dict__["policy_version"], SlaPolicyDocument.from_document(e.__dict__["document"]))
                     for e in published if "policy_version" in e.__dict__

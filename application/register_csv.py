@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,8 +60,11 @@ def _column_map(fieldnames: list[str]) -> dict[str, str]:
 
 def _time(value: str, row: int, zone: ZoneInfo, column: str) -> datetime:
     text = value.strip().replace("/", "-")
-    for parse in (lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")),
-                  lambda t: datetime.strptime(t, "%Y-%m-%d %H:%M")):
+    parsers: tuple[Callable[[str], datetime], ...] = (
+        lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")),
+        lambda t: datetime.strptime(t, "%Y-%m-%d %H:%M"),
+    )
+    for parse in parsers:
         try:
             moment = parse(text)
             break

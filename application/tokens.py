@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.utils import get_topic
@@ -46,7 +47,7 @@ class TokenCommands(DeskBase):
 
     def _token(self, token_id: str) -> ApiToken:
         try:
-            token = self.repository.get(ApiToken.create_id(token_id))
+            token: Any = self.repository.get(ApiToken.create_id(token_id))
         except AggregateNotFoundError:
             raise NotFound(f"token {token_id} was not found") from None
         assert isinstance(token, ApiToken)
@@ -68,7 +69,7 @@ class TokenCommands(DeskBase):
 
     def list_tokens(self) -> list[TokenSummary]:
         """Every token ever issued, read from the log by event topic (tokens are few)."""
-        topic = get_topic(ApiToken.TokenIssued)
+        topic = get_topic(ApiToken.TokenIssued)  # type: ignore[attr-defined]  # made by @event
         summaries = []
         for notification in self.recorder.select_notifications(start=None, limit=1_000_000, topics=[topic]):
             token = self._token(self.mapper.to_domain_event(notification).__dict__["token_id"])
