@@ -36,10 +36,6 @@ class UsageError(Exception):
     """Wrong command-line forms: exit 2."""
 
 
-class Unavailable(Exception):
-    """A command whose module is not part of this build."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
@@ -51,7 +47,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     from eventsourcing.persistence import PersistenceError
 
     store = (PersistenceError, psycopg.Error, sqlite3.Error, OSError)
-    return (DomainError, ApplicationError, ConfigurationError, ValueError, Unavailable, *store)
+    return (DomainError, ApplicationError, ConfigurationError, ValueError, *store)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,16 +180,9 @@ def _desk() -> Iterator[KaizenDesk]:
 
 
 def _optional(module: str, name: str, command: str) -> Any:
-    """A function from a module that a build may lack; missing means 'not available', not a crash."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(f"{exc.name}.")):
-            raise Unavailable(f"{command} is not available in this build") from None
-        raise
-    if not hasattr(found, name):
-        raise Unavailable(f"{command} is not available in this build")
-    return getattr(found, name)
+    """Import a command's module only when the command runs: `kaizen token` should not pay for
+    gunicorn, Flask or the projections just to start."""
+    return getattr(importlib.import_module(module), name)
 
 
 # -- commands ------------------------------------------------------------------------------------
