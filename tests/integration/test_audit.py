@@ -172,3 +172,39 @@ def test_csv_register_names_the_bad_line(desk: KaizenDesk) -> None:
         csv_to_jsonl(text)
     with pytest.raises(ImportLineError, match="missing columns"):
         csv_to_jsonl("title\nx\n")
+
+
+def _bulk_issues(desk: KaizenDesk, count: int, start: int) -> None:
+    """Many reports in few transactions: enough events to see whether export memory grows."""
+    from domain.issue import Issue
+
+    for first in range(start, start + count, 250):
+        issues = [Issue.report(f"KZ-{n}", title=f"Issue {n} 月结", description="d" * 200, module="finance",
+                               impact_scope="team", urgency="minor", vendor="sap", actor=REPORTER,
+                               occurred_at=datetime(2026, 3, 2, tzinfo=UTC))
+                  for n in range(first, min(first + 250, start + count))]
+        desk.save(*issues)
+
+
+def _export_peak(desk: KaizenDesk) -> tuple[int, int]:
+    import tracemalloc
+
+    class Discard(io.TextIOBase):
+        def write(self, text: str) -> int:
+            return len(text)
+
+    tracemalloc.start()
+    count = export_jsonl(desk, Discard())  # type: ignore[arg-type]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return count, peak
+
+
+def test_export_memory_does_not_grow_with_the_log(desk: KaizenDesk) -> None:
+    # Past two read batches (2 x 2,000 rows), the peak must not grow with the log.
+    _bulk_issues(desk, 4_000, 1)
+    small_count, small_peak = _export_peak(desk)
+    _bulk_issues(desk, 12_000, 4_001)
+    large_count, large_peak = _export_peak(desk)
+    assert (small_count, large_count) == (4_000, 16_000)
+    assert large_peak < small_peak * 1.25  # four times the events, about the same memory
