@@ -26,7 +26,8 @@ def racing_schema_setup(build: Callable[[], T], attempts: int = 8) -> T:
         except RACES as exc:
             message = str(exc)
             if attempt == attempts - 1 or not any(
-                hint in message for hint in ("concurrently", "already exists", "duplicate key")
+                hint in message
+                for hint in ("concurrently", "already exists", "duplicate key", "Failed to record tracking", "locked")
             ):
                 raise
             time.sleep(random.uniform(0.01, 0.05 * (attempt + 1)))

@@ -153,6 +153,20 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     }
 
 
+def prepare_store(settings: HttpSettings) -> None:
+    """Create the event store's and the views' tables once, in the master, before forking:
+    workers that start together then find them instead of racing to create them."""
+    from application.config import store_settings
+    from application.desk import KaizenDesk
+    from projections.read_side import ReadSide
+
+    store = store_settings(settings.database_url)
+    desk = KaizenDesk(store)
+    read = ReadSide(store)
+    read.close()
+    desk.close()
+
+
 def run(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -171,6 +185,7 @@ def run(
         finally:
             app.extensions["kaizen"].close()
         return
+    prepare_store(settings)
     directory, created = prepare_metrics_directory()
     try:
         KaizenServer(settings, gunicorn_options(host, port, workers or default_workers())).run()

@@ -74,3 +74,30 @@ def test_paging_the_global_log_never_skips_or_repeats_while_writers_run(postgres
     everything = [n.id for n in iterate_log(desk)]
     assert seen == everything  # nothing skipped
     desk.close()
+
+
+def _open_everything(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    sys.path.insert(0, ROOT)
+    from projections.read_side import ReadSide
+
+    try:
+        desk = KaizenDesk(store_settings(url))
+        ReadSide(store_settings(url)).close()
+        desk.close()
+        queue.put("ok")
+    except Exception as exc:  # reported to the test, which fails with the reason
+        queue.put(f"{type(exc).__name__}: {exc}")
+
+
+@pytest.mark.xdist_group("workers")
+def test_processes_starting_together_on_an_empty_store_all_come_up(store_url: str) -> None:
+    """Four gunicorn workers booting at once on a fresh database must not fail on CREATE TABLE."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    procs = [context.Process(target=_open_everything, args=(store_url, queue)) for _ in range(4)]
+    for proc in procs:
+        proc.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    assert results == ["ok"] * 4
