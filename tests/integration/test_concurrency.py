@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import sys
 import threading
+from typing import Any
 
 import pytest
 
@@ -76,10 +77,11 @@ def test_paging_the_global_log_never_skips_or_repeats_while_writers_run(postgres
     desk.close()
 
 
-def _open_everything(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _open_everything(url: str, queue: multiprocessing.Queue, start: Any) -> None:  # type: ignore[type-arg]
     sys.path.insert(0, ROOT)
     from projections.read_side import ReadSide
 
+    start.wait()  # everyone imported: now create the tables at the same instant
     try:
         desk = KaizenDesk(store_settings(url))
         ReadSide(store_settings(url)).close()
@@ -93,8 +95,8 @@ def _open_everything(url: str, queue: multiprocessing.Queue) -> None:  # type: i
 def test_processes_starting_together_on_an_empty_store_all_come_up(store_url: str) -> None:
     """Four gunicorn workers booting at once on a fresh database must not fail on CREATE TABLE."""
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    procs = [context.Process(target=_open_everything, args=(store_url, queue)) for _ in range(4)]
+    queue, start = context.Queue(), context.Barrier(4)
+    procs = [context.Process(target=_open_everything, args=(store_url, queue, start)) for _ in range(4)]
     for proc in procs:
         proc.start()
     results = [queue.get(timeout=120) for _ in procs]
