@@ -14,7 +14,8 @@ from application.context import Context, Receipt
 from application.errors import StaleVersion
 from application.reading import describe_event
 from domain.sla_policy import SlaPolicy, check_vendor
-from domain.sla_policy_document import SlaPolicyDocument, default_policy_document
+from domain.sla_defaults import default_policy_document
+from domain.sla_policy_document import SlaPolicyDocument
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 from application.sla_facts import FACT_OF_EVENT, fact_from_event, monotonic
 from domain.sla_clocks import SlaClock, SlaFact, compute_clocks
-from domain.sla_policy_document import SlaPolicyDocument, default_policy_document
+from domain.sla_defaults import default_policy_document
+from domain.sla_policy_document import SlaPolicyDocument
 from projections.store import Sql
 from projections.view import View, from_iso, iso
 

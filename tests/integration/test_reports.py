@@ -61,7 +61,7 @@ def test_month_end_close_days() -> None:
 
 def test_clock_uses_the_policy_version_in_force_when_it_started(desk: KaizenDesk, store_url: str,
                                                                 clock: FakeClock) -> None:
-    from domain.sla_policy_document import default_policy_document
+    from domain.sla_defaults import default_policy_document
 
     before = desk.report(ctx(REPORTER), title="before", **P1).key
     desk.escalate(ctx(), before, vendor="sap", vendor_ticket="INC-A")

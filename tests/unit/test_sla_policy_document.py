@@ -10,13 +10,12 @@ from typing import Any
 
 import pytest
 
-import domain.sla_policy_document as module
+import domain.sla_defaults as module
+from domain.sla_defaults import DEFAULT_POLICIES, default_policy_document
 from domain.sla_policy_document import (
-    DEFAULT_POLICIES,
     PRIORITIES,
     PolicyDocumentError,
     SlaPolicyDocument,
-    default_policy_document,
     iso_duration,
     parse_iso_duration,
 )
