@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -75,7 +75,9 @@ class AuditExport(MethodView):
             for stored in iterate_log(app):
                 yield json.dumps(to_json(describe_stored(app, stored)), ensure_ascii=False, sort_keys=True) + "\n"
 
-        return Response(stream_with_context(generate()), mimetype="application/x-ndjson")
+        # The generator needs no request context (the desk is captured), so none is kept alive
+        # while a long export streams.
+        return Response(generate(), mimetype="application/x-ndjson")
 
 
 @blp.route("/import")

@@ -32,6 +32,8 @@ ADMIN_ONLY = (403, 404, 200, 403, 403, 403, 404)  # on an issue reported by repo
 SUGGESTION_ADMIN_ONLY = (403, 403, 200, 403, 403, 403, 403)
 STAFF = (200, 200, 200, 403, 200, 403, 403)  # suggestions: reporters (and apps for them) and admins
 READ_ALL = (200,) * 7
+COMPLIANCE = (403, 403, 200, 200, 403, 200, 200)  # admins, auditors, vendors (their own rows)
+AUDIT = (403, 403, 200, 200, 403, 403, 403)
 
 MATRIX: dict[str, tuple[int, ...]] = {
     "POST /api/v1/issues": (201, 201, 201, 403, 201, 403, 403),
@@ -64,6 +66,15 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /api/v1/suggestions/{key}/decision": SUGGESTION_ADMIN_ONLY,
     "POST /api/v1/suggestions/{key}/implemented": SUGGESTION_ADMIN_ONLY,
     "POST /api/v1/suggestions/{key}/reward": SUGGESTION_ADMIN_ONLY,
+    "GET /api/v1/issues/{key}/sla": (200, 404, 200, 200, 200, 200, 404),
+    "GET /api/v1/vendors/sap/sla-policy": READ_ALL,
+    "GET /api/v1/vendors/sap/sla-policy/history": READ_ALL,
+    "GET /api/v1/reports/sla-compliance": COMPLIANCE,
+    "GET /api/v1/reports/vendor-response-times": COMPLIANCE,
+    "GET /api/v1/reports/sla-at-risk": COMPLIANCE,
+    "GET /api/v1/audit/events": AUDIT,
+    "GET /api/v1/audit/verify": AUDIT,
+    "GET /api/v1/audit/export": AUDIT,
     "GET /healthz": READ_ALL,
     "GET /readyz": READ_ALL,
     "GET /metrics": READ_ALL,
@@ -164,7 +175,7 @@ def cell(api: Api, route: str, role: str, allowed: bool, shared: dict[str, str])
 
 
 def test_role_matrix(api: Api) -> None:
-    assert len(MATRIX) * len(ROLES) == 33 * 7  # the matrix's size, routes × roles
+    assert len(MATRIX) * len(ROLES) == 42 * 7  # the matrix's size, routes × roles
     shared = {
         "issue": escalated_issue(api.desk),
         "suggestion": api.desk.submit_suggestion(ctx(OWNER), **SUGGESTION).key,
