@@ -26,6 +26,7 @@ serve: $(STAMP)
 
 test: $(DEV_STAMP)
 	.ci/ensure-postgres
+	.ci/ensure-chromium
 	$(VENV)/bin/pytest -x -q -n 2 --dist loadgroup
 
 lint: $(DEV_STAMP)

@@ -19,6 +19,7 @@ from interfaces.http.docs import ASSETS_URL, assets_blueprint, swagger_ui_direct
 from interfaces.http.logs import configure_logging
 from interfaces.http.services import KaizenServices
 from interfaces.http.settings import HttpSettings
+from interfaces.web import install_console
 
 # Blueprints beside issues and suggestions, one module per resource group; add new ones here.
 OPTIONAL_BLUEPRINTS = (
@@ -75,6 +76,7 @@ def create_app(settings: HttpSettings | None = None) -> Flask:
         if swagger_ui is not None:
             app.register_blueprint(assets_blueprint(swagger_ui))
         middleware.install(app)
+        install_console(app, desk)  # the web console under /console (interfaces/web)
         if settings.run_projections:
             services.start_projections()
     except BaseException:

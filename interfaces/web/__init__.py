@@ -1,0 +1,33 @@
+"""The web console for compliance teams and auditors, served by the API's own Flask app.
+
+Server-rendered pages on the same read-side and application calls as the API routes (each
+page names the API call it mirrors), so the console can never show more than the API would
+to the same token. No build step and nothing from outside the machine: templates, CSS, the
+small script and the SVG charts are all rendered or served from this package.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from application.desk import KaizenDesk
+from interfaces.http.logs import get_logger
+from interfaces.web import routes_auth, routes_compliance, routes_improvement, routes_issues  # noqa: F401 (attach views)
+from interfaces.web.blueprint import DISABLED_KEY, bp
+from interfaces.web.secret import console_secret, derive
+from interfaces.web.session import configure_sessions
+
+log = get_logger("kaizen.console")
+
+
+def install_console(app: Flask, desk: KaizenDesk) -> None:
+    """Register the console under /console with its signing key (see `interfaces.web.secret`)."""
+    choice = console_secret(desk.settings)
+    configure_sessions(app, derive(choice.key, "session") if choice.key else None)
+    if choice.key is None:
+        app.extensions[DISABLED_KEY] = choice.source
+        log.warning("console_disabled", reason=choice.source)
+    app.register_blueprint(bp)
+
+
+__all__ = ["install_console"]

@@ -1,0 +1,166 @@
+"""The console's blueprint: request hooks, HTML error pages, security headers, page rendering.
+
+Pages answer HTML, so errors do too: the API's exception table (`problem_for`) decides the
+status, and this module only changes how the answer looks. A missing session is a redirect to
+the sign-in page rather than a 401, because a person, not a client library, is reading.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from interfaces.http.logs import get_logger
+from interfaces.http.problems import problem_for
+from interfaces.http.services import services
+from interfaces.web import i18n
+from interfaces.web.session import (
+    SignInRequired,
+    check_csrf,
+    csrf_token,
+    current_viewer,
+    language,
+    remember_language,
+)
+
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+log = get_logger("kaizen.console")
+# Everything is served by this app; inline scripts and styles are refused outright.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+DISABLED_KEY = "console_disabled_reason"
+
+
+@bp.before_request
+def _before() -> Response | None:
+    reason = current_app.extensions.get(DISABLED_KEY)
+    if reason:
+        return _error_page(503, f"The console is switched off: {reason}.")
+    remember_language()
+    if request.method == "POST":
+        check_csrf()
+    return None
+
+
+@bp.after_request
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "console.static":
+        response.headers["Cache-Control"] = "no-store"  # pages show scoped data: never from a shared cache
+        response.vary.add("Cookie")
+    return response
+
+
+@bp.errorhandler(Exception)
+def _failure(exc: Exception) -> ResponseReturnValue:
+    if isinstance(exc, SignInRequired):
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        query = {"next": target} if target else {}
+        return redirect(url_for("console.sign_in") + ("?" + urlencode(query) if query else ""))
+    if isinstance(exc, HTTPException):
+        return _error_page(exc.code or 500, exc.description or "")
+    problem = problem_for(exc)
+    if problem is None:
+        log.error("console_unhandled_exception", method=request.method, path=request.path, exc_info=exc)
+        return _error_page(500, "The console could not show this page; quote the request id when reporting this.")
+    return _error_page(problem.status, problem.detail or problem.title)
+
+
+def _error_page(status: int, detail: str) -> Response:
+    body = render_template("console/error.html", status=status, detail=detail, request_id=g.get("request_id"))
+    response = Response(body, status=status, mimetype="text/html")
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+def page(template: str, **context: Any) -> str:
+    """Render a console page; the common context (viewer, language, helpers) comes from below."""
+    return render_template(f"console/{template}", **context)
+
+
+def now() -> datetime:
+    return services().settings.clock()
+
+
+@bp.app_template_filter("when")
+def _when(value: Any, zone: bool = True) -> str:
+    """Times in UTC, minutes precision: auditors compare them with the API's RFC 3339 values.
+    `zone=False` drops the " UTC" suffix where a table's caption already says so."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M" + (" UTC" if zone else ""))
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@bp.app_template_filter("iso")
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return "" if value is None else str(value)
+
+
+@bp.context_processor
+def _common() -> dict[str, Any]:
+    lang = language()
+
+    def t(text: str, **values: Any) -> str:
+        return i18n.translate(text, lang, **values)
+
+    def with_query(**changes: Any) -> str:
+        """This page's URL with some query parameters changed (None removes one)."""
+        args = {k: v for k, v in request.args.items() if k not in changes}
+        args.update({k: v for k, v in changes.items() if v is not None})
+        return request.path + ("?" + urlencode(args) if args else "")
+
+    return {
+        "viewer": current_viewer(),
+        "lang": lang,
+        "html_lang": "zh-Hans" if lang == "zh" else "en",
+        "t": t,
+        "csrf_token": csrf_token,
+        "with_query": with_query,
+        "nav": _navigation(),
+    }
+
+
+def _navigation() -> list[tuple[str, str]]:
+    """(endpoint, label) of the pages this viewer may open: no link leads to a 403."""
+    viewer = current_viewer()
+    if viewer is None:
+        return []
+    items = []
+    if viewer.is_one_of("admin", "auditor", "vendor"):
+        items.append(("console.compliance", "Compliance"))
+    if viewer.family == "vendor":
+        items.append(("console.own_vendor", "Vendor"))
+    items.append(("console.issues", "Issues"))
+    items.append(("console.suggestions", "Suggestions"))
+    if viewer.is_one_of("admin", "auditor"):
+        items += [("console.agenda", "Agenda"), ("console.health_check", "Health check")]
+    return items

@@ -1,0 +1,156 @@
+"""Compliance overview (with CSV of what it shows) and the vendor page.
+
+Pages and the API calls they mirror:
+
+- /console/compliance: GET /reports/sla-compliance (group_by=vendor once per month, and
+  group_by=priority, module, site for the period), GET /issues?breached=true, GET /reports/sla-at-risk
+- /console/compliance.csv?table=...: the same calls, as `Accept: text/csv` would answer them
+- /console/vendors/<vendor>: GET /reports/vendor-response-times, GET /vendors/{vendor}/sla-policy
+  and its /history
+
+Who may open them is the reports' rule: administrators, auditors, and vendors (their own rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Response, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+
+from domain.sla_policy import VENDOR_SLUG
+from interfaces.http.presenters import json_safe
+from interfaces.http.problems import Problem
+from interfaces.http.reading import read_side
+from interfaces.http.services import desk
+from interfaces.web import compliance_figures as figures
+from interfaces.web.blueprint import bp, now, page
+from interfaces.web.charts import response_ranges
+from interfaces.web.session import require_viewer
+
+REPORT_READERS = ("admin", "auditor", "vendor")
+TABLES = ("compliance", "priority", "module", "site", "breaches", "at_risk")
+BREACH_COLUMNS = ["key", "title", "status", "priority", "vendor", "module", "site", "reported_at", "updated_at"]
+RISK_COLUMNS = ["issue_key", "title", "kind", "vendor", "priority", "module", "site", "due_at", "minutes_left"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@bp.get("/compliance")
+def compliance() -> str:
+    """SLA compliance per vendor by month, breakdowns, breaches and at-risk clocks."""
+    viewer = require_viewer(*REPORT_READERS)
+    read = read_side()
+    current = now()
+    f = figures.read_filters(request.args, current, viewer)
+    monthly = figures.monthly_compliance(read, viewer, f, current)
+    overall, per_vendor = figures.charts(monthly, f)
+    groups = {g: figures.breakdown(read, viewer, f, current, g) for g in ("priority", "module", "site")}
+    return page(
+        "compliance.html",
+        f=f,
+        monthly=monthly,
+        overall=overall,
+        per_vendor=per_vendor,
+        groups=groups,
+        breaches=figures.breaches(read, viewer, f, current),
+        at_risk=figures.at_risk(read, viewer, f, current),
+        vendors=figures.vendor_options(viewer, monthly),
+        sites=sorted({str(r["site"]) for r in groups["site"] if r["site"]} | ({f.site} if f.site else set())),
+        priorities=figures.PRIORITIES,
+        modules=figures.MODULES,
+        windows=list(figures.WITHIN),
+        csv_query=f.query(),
+    )
+
+
+@bp.get("/compliance.csv")
+def compliance_csv() -> ResponseReturnValue:
+    """One table of the compliance page as CSV, under the same filters (the download is what is shown)."""
+    viewer = require_viewer(*REPORT_READERS)
+    table = request.args.get("table", "compliance")
+    if table not in TABLES:
+        raise Problem(404, f"there is no table {table!r}; choose one of {', '.join(TABLES)}")
+    read = read_side()
+    current = now()
+    f = figures.read_filters(request.args, current, viewer)
+    columns: list[str] | None = None
+    if table == "compliance":
+        rows = figures.monthly_compliance(read, viewer, f, current)
+        columns = ["month", "vendor", "clocks", "met", "breached", "running", "percent_met"]
+    elif table == "breaches":
+        rows, columns = figures.breaches(read, viewer, f, current), BREACH_COLUMNS
+    elif table == "at_risk":
+        rows, columns = figures.at_risk(read, viewer, f, current), RISK_COLUMNS
+    else:
+        rows = figures.breakdown(read, viewer, f, current, table)
+        columns = [table, "clocks", "met", "breached", "running", "percent_met"]
+    return csv_response(rows, columns, f"sla-{table}-{f.first:%Y-%m}-to-{f.last:%Y-%m}.csv")
+
+
+def csv_response(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Response:
+    """UTF-8 with a BOM (so spreadsheet programs read Chinese titles right), values as the API's
+    JSON shows them, and text that a spreadsheet would run as a formula defused with a quote."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(row.get(k)) for k in columns})
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _cell(value: Any) -> Any:
+    plain = json_safe(value)
+    if isinstance(plain, list | dict):
+        plain = json.dumps(plain, ensure_ascii=False, sort_keys=True)
+    if plain is None:
+        return ""
+    if isinstance(plain, str) and plain.startswith(FORMULA_START):
+        return "'" + plain
+    return plain
+
+
+@bp.get("/vendor")
+def own_vendor() -> ResponseReturnValue:
+    """A vendor's front page is its own vendor page; others go to the overview."""
+    viewer = require_viewer(*REPORT_READERS)
+    if viewer.vendor:
+        return redirect(url_for("console.vendor", vendor=viewer.vendor))
+    return redirect(url_for("console.compliance"))
+
+
+@bp.get("/vendors/<vendor>")
+def vendor(vendor: str) -> str:
+    """Response times per priority (month-end close apart), the policy in force and its history."""
+    viewer = require_viewer(*REPORT_READERS)
+    if not VENDOR_SLUG.match(vendor) or (viewer.vendor is not None and viewer.vendor != vendor):
+        raise Problem(404, "no such vendor page")  # another vendor's page does not exist for a vendor
+    read = read_side()
+    current = now()
+    f = figures.read_filters(request.args, current, viewer)
+    rows = [
+        r for r in read.reports.vendor_response_times(viewer.actor, f.start, f.end, f.priority) if r["vendor"] == vendor
+    ]
+    rows.sort(key=lambda r: (r["priority"], r["month"], r["period"]))
+    policy = desk().get_policy(vendor)
+    history = [h for h in json_safe(desk().policy_history(vendor)) if "policy_version" in h["data"]]
+    return page(
+        "vendor.html",
+        vendor=vendor,
+        f=f,
+        rows=rows,
+        chart=response_ranges(rows),
+        summary=figures.response_summary(rows),
+        policy=policy,
+        targets=figures.policy_targets(policy.document),
+        calendars=policy.document.get("calendars") or {},
+        history=list(reversed(history)),
+        priorities=figures.PRIORITIES,
+    )
