@@ -26,6 +26,7 @@ from application.demo_data.issue_story import IssueStory, month_end
 from application.demo_data.people import SITE_WEIGHTS, SITES, Site
 from application.demo_data.plan import Plan, Step, plan_suggestions
 from application.errors import ApplicationError
+from domain.actor import Actor
 from domain.errors import DomainError
 
 if TYPE_CHECKING:
@@ -91,8 +92,44 @@ def load_demo(
         IssueStory(plan, Random(f"{seed}:issue:{index}"), f"i{index}", site, now).tell(at)
     plan_suggestions(plan, rng, start, now, max(1, round(FULL_SUGGESTIONS * scale)))
     summary = _execute(desk, plan.due(now), progress)
+    _plan_the_loop(desk, now)
     summary.seconds = timer.monotonic() - started
     return summary
+
+
+MEETING_ATTENDEES = (
+    {"name": "Ms Chan", "department": "finance"},
+    {"name": "Budi Santoso", "department": "warehouse"},
+    {"name": "Nguyen Van An", "department": "production"},
+    {"name": "Wong Tai Man", "department": "it"},
+)
+FREEZE_DOCUMENT = {
+    "timezone": "Asia/Hong_Kong",
+    "month_end": {
+        "last_working_days": 3,
+        "first_working_days": 2,
+        "calendar": {
+            "timezone": "Asia/Hong_Kong",
+            "hours": {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+            "holidays": {"country": "HK", "subdivision": None},
+            "closed_days": [],
+        },
+    },
+    "windows": [],
+}
+
+
+def _plan_the_loop(desk: KaizenDesk, now: datetime) -> None:
+    """The continuous-improvement loop the brief asks for: month-end close frozen for vendor
+    changes, and next month's improvement meeting on the calendar (its agenda is built from
+    the data above). Published at `now`, after the history, so no past change is re-judged."""
+    admin = Context(Actor("admin-wong", "admin"), at=now)
+    desk.put_freeze_windows(admin, FREEZE_DOCUMENT)
+    first_of_next = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)
+    meeting_day = first_of_next + timedelta(days=(1 - first_of_next.weekday()) % 7 + 7)  # second Tuesday
+    desk.schedule_meeting(
+        admin, cadence="monthly", date=meeting_day, attendees=MEETING_ATTENDEES, title="Monthly ERP improvement meeting"
+    )
 
 
 def _report_times(rng: Random, start: datetime, count: int) -> list[tuple[datetime, Site]]:
