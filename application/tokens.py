@@ -45,6 +45,11 @@ class TokenCommands(DeskBase):
         token.revoke(ctx.actor, self.now(ctx))
         self.save(token)
 
+    def token_status(self, token_id: str) -> TokenSummary:
+        """A token's role, subject and revocation, by its public id (never by its secret)."""
+        token = self._token(token_id)
+        return TokenSummary(token.token_id, token.role, token.subject, token.issued_at, token.revoked_at)
+
     def _token(self, token_id: str) -> ApiToken:
         try:
             token: Any = self.repository.get(ApiToken.create_id(token_id))

@@ -105,8 +105,7 @@ def current_viewer() -> Viewer | None:
 
 def _still_valid(token_id: str, role: Any, subject: Any) -> Viewer | None:
     try:
-        # No public query answers "is this token id live?" without the secret; the aggregate does.
-        token = desk()._token(token_id)
+        token = desk().token_status(token_id)
     except NotFound:
         return None
     if token.revoked_at is not None or token.role != role or token.subject != subject:
