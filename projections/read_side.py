@@ -97,10 +97,10 @@ class ReportQueries:
         self.store = store
 
     def sla_compliance(self, group_by: str, viewer: Actor, now: datetime, start: datetime | None = None,
-                       end: datetime | None = None) -> list[dict[str, Any]]:
+                       end: datetime | None = None, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
         from projections.reports import sla_compliance
 
-        return sla_compliance(self.store, group_by, viewer, now, start, end)
+        return sla_compliance(self.store, group_by, viewer, now, start, end, filters)
 
     def vendor_response_times(self, viewer: Actor, start: datetime | None = None, end: datetime | None = None,
                               priority: str | None = None) -> list[dict[str, Any]]:

@@ -45,14 +45,24 @@ def _vendor_scope(viewer: Actor, clauses: list[str], params: list[Any]) -> None:
         params.append(viewer.vendor)
 
 
+FILTER_COLUMNS = {"vendor": "c.vendor", "priority": "c.priority", "module": "i.module", "site": "i.site"}
+
+
 def sla_compliance(store: ViewStore, group_by: str, viewer: Actor, now: datetime,
-                   start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:
-    """Per group: clocks, met, breached, running, % met of those decided (met + breached)."""
+                   start: datetime | None = None, end: datetime | None = None,
+                   filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Per group: clocks, met, breached, running, % met of those decided (met + breached).
+
+    `filters` narrows by vendor, priority, module and site (the console's filter bar)."""
     column = GROUPS[group_by]
     clauses: list[str] = []
     params: list[Any] = []
     _period(clauses, params, start, end)
     _vendor_scope(viewer, clauses, params)
+    for name, value in (filters or {}).items():
+        if value:
+            clauses.append(f"{FILTER_COLUMNS[name]} = ?")
+            params.append(value)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     stamp = iso(now)
     with store.transaction(commit=False) as sql:

@@ -37,6 +37,10 @@ class PeriodQuery(StrictSchema):
     group_by = fields.String(load_default="vendor", validate=validate.OneOf(["vendor", "priority", "module",
                                                                              "site", "month"]))
     min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    vendor = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    module = fields.String(load_default=None, validate=validate.OneOf(
+        ["finance", "warehouse", "production", "sales", "purchasing", "hr", "reporting", "other"]))
+    site = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
 
 
 class AtRiskQuery(StrictSchema):
@@ -160,7 +164,8 @@ class SlaComplianceReport(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         actor = _reports_reader()
         read = _caught_up(query.get("min_position"))
-        rows = read.reports.sla_compliance(query["group_by"], actor, _now(), query["from_"], query["to"])
+        filters = {name: query[name] for name in ("vendor", "priority", "module", "site") if query.get(name)}
+        rows = read.reports.sla_compliance(query["group_by"], actor, _now(), query["from_"], query["to"], filters)
         return _answer(rows, "sla-compliance")
 
 

@@ -175,3 +175,16 @@ def test_import_over_http(api: Api) -> None:
     assert api.client.post("/api/v1/import", data=body.encode(), headers=auditor).status_code == 403
     as_form = {**api.headers("admin", None), "Content-Type": "application/x-www-form-urlencoded"}
     assert api.client.post("/api/v1/import", data=body.encode(), headers=as_form).status_code == 415
+
+
+def test_compliance_filters_narrow_the_clocks(listing_api: Api, clock: FakeClock) -> None:
+    _, position = _escalated(listing_api, clock)
+    listing_api.report(module="sales", site="SG", vendor="oracle")
+    base = "/api/v1/reports/sla-compliance?group_by=module"
+    everything = listing_api.get(f"{base}&min_position={position + 10}").get_json()["items"]
+    assert {r["module"] for r in everything} == {"finance", "sales"}
+    sales = listing_api.get(f"{base}&module=sales").get_json()["items"]
+    assert [r["module"] for r in sales] == ["sales"]
+    assert listing_api.get(f"{base}&site=SG").get_json()["items"] == sales
+    assert listing_api.get(f"{base}&vendor=sap").get_json()["items"][0]["module"] == "finance"
+    assert listing_api.get(f"{base}&module=astrology").status_code == 422
