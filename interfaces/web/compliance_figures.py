@@ -51,6 +51,11 @@ class Filters:
     def end(self) -> datetime:
         return datetime.combine(next_month(self.last), datetime.min.time(), UTC)
 
+    def report_filters(self) -> dict[str, str]:
+        """The filters `/reports/sla-compliance` takes (vendor, priority, module, site)."""
+        chosen = {"vendor": self.vendor, "priority": self.priority, "module": self.module, "site": self.site}
+        return {name: value for name, value in chosen.items() if value}
+
     def months(self) -> list[date]:
         found, month = [], self.first
         while month <= self.last:
@@ -127,9 +132,8 @@ def monthly_compliance(read: Any, viewer: Viewer, f: Filters, now: datetime) -> 
     for month in f.months():
         start = datetime.combine(month, datetime.min.time(), UTC)
         end = datetime.combine(next_month(month), datetime.min.time(), UTC)
-        for row in read.reports.sla_compliance("vendor", viewer.actor, now, start, end):
-            if f.vendor is None or row["vendor"] == f.vendor:
-                rows.append({"month": f"{month:%Y-%m}", **row})
+        for row in read.reports.sla_compliance("vendor", viewer.actor, now, start, end, f.report_filters()):
+            rows.append({"month": f"{month:%Y-%m}", **row})
     return rows
 
 
@@ -159,8 +163,9 @@ def charts(rows: list[dict[str, Any]], f: Filters) -> tuple[BarChart, list[tuple
 
 
 def breakdown(read: Any, viewer: Viewer, f: Filters, now: datetime, group: str) -> list[dict[str, Any]]:
-    """GET /reports/sla-compliance?group_by=<priority|module|site>&from&to."""
-    rows: list[dict[str, Any]] = read.reports.sla_compliance(group, viewer.actor, now, f.start, f.end)
+    """GET /reports/sla-compliance?group_by=<priority|module|site>&from&to&vendor&priority&module&site."""
+    rows: list[dict[str, Any]] = read.reports.sla_compliance(group, viewer.actor, now, f.start, f.end,
+                                                             f.report_filters())
     return rows
 
 
