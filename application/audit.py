@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from application.base import DeskBase
+from application.reading import redacted
 from domain.chain import chain_hash, to_plain
 
 BATCH = 2000
@@ -114,7 +115,7 @@ def describe_stored(desk: DeskBase, stored: Any) -> dict[str, Any]:
         "via": getattr(actor, "via", None),
         "occurred_at": state.get("occurred_at") or state.get("timestamp"),
         "recorded_at": state.get("timestamp"),
-        "data": {k: v for k, v in state.items() if k not in ("actor", "occurred_at", "timestamp", "hash")},
+        "data": redacted({k: v for k, v in state.items() if k not in ("actor", "occurred_at", "timestamp", "hash")}),
         "hash": state.get("hash"),
     }
 

@@ -9,6 +9,7 @@ from application.issues import IssueCommands
 from application.meetings import MeetingCommands
 from application.policies import PolicyCommands
 from application.reading import Reading
+from application.subscriptions import SubscriptionCommands
 from application.suggestions import SuggestionCommands
 from application.tokens import TokenCommands
 
@@ -21,6 +22,7 @@ class KaizenDesk(
     TokenCommands,
     MeetingCommands,
     HealthCheckCommands,
+    SubscriptionCommands,
     Reading,
     DeskBase,
 ):

@@ -11,6 +11,15 @@ from application.errors import NotFound
 from domain.actor import Actor
 from domain.keys import aggregate_id
 
+SECRET_FIELDS = frozenset({"secret", "signing_secret"})
+REDACTED = "[redacted]"
+
+
+def redacted(data: dict[str, Any]) -> dict[str, Any]:
+    """Signing secrets stay in their events (the worker must read them) but never reach people."""
+    return {k: (REDACTED if k in SECRET_FIELDS and v is not None else v) for k, v in data.items()}
+
+
 META_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "hash",
                          "originator_topic"})
 
@@ -33,7 +42,7 @@ def describe_event(domain_event: Any) -> dict[str, Any]:
         "via": actor.via,
         "occurred_at": state.get("occurred_at") or domain_event.timestamp,
         "recorded_at": domain_event.timestamp,
-        "data": {k: v for k, v in state.items() if k not in META_FIELDS},
+        "data": redacted({k: v for k, v in state.items() if k not in META_FIELDS}),
         "hash": state.get("hash"),
     }
 

@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--csv", metavar="FILE.csv")
     audit = actions("audit", "tamper evidence")
     command("verify", _audit_verify, "recompute every hash chain", audit)
+    from interfaces.cli_subscriptions import register as register_subscriptions
+
+    register_subscriptions(actions, command)
     return parser
 
 

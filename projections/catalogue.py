@@ -9,11 +9,20 @@ from projections.view import View
 def all_views() -> list[View]:
     from projections.agenda import MeetingView
     from projections.health_check import HealthView
+    from projections.outbox import OutboxView
     from projections.sla_view import SlaView
     from projections.suggestion_ranking import SuggestionRankingView
     from projections.workarounds import WorkaroundView
 
-    return [IssueListView(), SlaView(), SuggestionRankingView(), WorkaroundView(), MeetingView(), HealthView()]
+    return [
+        IssueListView(),
+        SlaView(),
+        SuggestionRankingView(),
+        WorkaroundView(),
+        MeetingView(),
+        HealthView(),
+        OutboxView(),
+    ]
 
 
 def view_names() -> list[str]:

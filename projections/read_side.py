@@ -10,6 +10,7 @@ from application.config import StoreSettings
 from application.schema import racing_schema_setup
 from domain.actor import Actor
 from projections.catalogue import all_views
+from projections.delivery import start_notifications
 from projections.election import Election
 from projections.improvement_queries import ImprovementQueries, SuggestionQueries
 from projections.issue_list import list_issues
@@ -38,6 +39,7 @@ class ReadSide:
         self._runner: ProjectionRunner | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._notifications: threading.Thread | None = None
         racing_schema_setup(self._create_views)
 
     def _create_views(self) -> None:
@@ -60,9 +62,12 @@ class ReadSide:
             return
         runner = self.runner(desk)
         self._stop.clear()
-        self._thread = threading.Thread(target=runner.run, args=(self._stop, Election(self.settings)),
+        election = Election(self.settings)
+        self._thread = threading.Thread(target=runner.run, args=(self._stop, election),
                                         kwargs={"idle_wait": 0.5}, daemon=True, name="kaizen-projections")
         self._thread.start()
+        # SLA alerts and notification deliveries, in the elected process only (shares the election).
+        self._notifications = start_notifications(desk, self.store, election, self._stop)
 
     def stop(self) -> None:
         self._stop.set()
@@ -71,6 +76,9 @@ class ReadSide:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._notifications is not None:
+            self._notifications.join(timeout=15)
+            self._notifications = None
 
     def positions(self) -> dict[str, int]:
         return {view.name: self.store.position(view.name) for view in self.views}

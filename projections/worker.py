@@ -13,6 +13,7 @@ from types import FrameType
 from application.config import StoreSettings
 from application.desk import KaizenDesk
 from projections.catalogue import all_views
+from projections.delivery import start_notifications
 from projections.election import Election
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
@@ -34,8 +35,13 @@ def run_forever(settings: StoreSettings, stop: threading.Event | None = None) ->
     runner = ProjectionRunner(desk, store, all_views())
     runner.setup()
     log.info("projection worker started on %s", settings.redacted_url)
+    election = Election(settings)
+    notifications = start_notifications(desk, store, election, stop)  # alerts and deliveries, leader only
     try:
-        runner.run(stop, Election(settings), idle_wait=0.5)
+        runner.run(stop, election, idle_wait=0.5)
     finally:
+        stop.set()
+        if notifications is not None:
+            notifications.join(timeout=15)
         store.close()
         desk.close()

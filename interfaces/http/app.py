@@ -27,6 +27,7 @@ OPTIONAL_BLUEPRINTS = (
     "interfaces.http.audit",
     "interfaces.http.improvement",
     "interfaces.http.improvement_reports",
+    "interfaces.http.subscriptions",
 )
 API_TITLE = "Kaizen Desk"
 API_VERSION = "v1"

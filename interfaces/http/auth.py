@@ -21,7 +21,9 @@ ON_BEHALF_OF = "X-On-Behalf-Of"
 EMPLOYEE_PATTERN = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 READ_ONLY_ROLES = frozenset({"auditor"})
 # The resources; the OpenAPI document, the docs and the operations endpoints are open.
-PROTECTED_BLUEPRINTS = frozenset({"issues", "suggestions", "compliance", "audit", "improvement", "improvement_reports"})
+PROTECTED_BLUEPRINTS = frozenset(
+    {"issues", "suggestions", "compliance", "audit", "improvement", "improvement_reports", "subscriptions"}
+)
 
 
 @dataclass(frozen=True)

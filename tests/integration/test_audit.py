@@ -208,3 +208,13 @@ def test_export_memory_does_not_grow_with_the_log(desk: KaizenDesk) -> None:
     large_count, large_peak = _export_peak(desk)
     assert (small_count, large_count) == (4_000, 16_000)
     assert large_peak < small_peak * 1.25  # four times the events, about the same memory
+
+
+def test_signing_secrets_are_redacted_in_every_log_read_but_still_verified(desk: KaizenDesk) -> None:
+    _, secret = desk.create_subscription(ctx(), kind="email", target="erp-team@example.com",
+                                         events=["issue.reported"], language="en")
+    assert secret
+    out = io.StringIO()
+    export_jsonl(desk, out)
+    assert secret not in out.getvalue() and "[redacted]" in out.getvalue()
+    assert verify(desk).ok  # the chain is checked over the stored (unredacted) event
