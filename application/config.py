@@ -87,7 +87,11 @@ def store_settings(url: str | None = None) -> StoreSettings:
                 "POSTGRES_PASSWORD": unquote(parsed.password or ""),
                 "POSTGRES_POOL_SIZE": query.get("pool_size", ["5"])[0],
                 "POSTGRES_MAX_OVERFLOW": query.get("max_overflow", ["10"])[0],
-                "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["5"])[0],
+                # How long a request may wait for a pooled connection; with the fail-fast
+                # recorders, a request gives up after about 3 x this while the database is away.
+                "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
+                "APPLICATION_RECORDER_TOPIC": "application.postgres_recorders:FailFastApplicationRecorder",
+                "TRACKING_RECORDER_TOPIC": "application.postgres_recorders:FailFastTrackingRecorder",
                 "POSTGRES_LOCK_TIMEOUT": "10",
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
             },

@@ -16,7 +16,8 @@ from interfaces.http import metrics
 from interfaces.http.api import problem_from_http
 from interfaces.http.auth import authenticate_request
 from interfaces.http.logs import get_logger
-from interfaces.http.problems import Problem, problem_for
+from interfaces.http.problems import RETRY_AFTER_SECONDS, Problem, problem_for
+from interfaces.http.services import services
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -87,13 +88,25 @@ def _answer_exception(exc: Exception) -> Response:
         problem = Problem(500, "the server could not answer; quote the request id when reporting this")
     elif problem.status == 503:
         log.warning("store_unavailable", method=request.method, path=request.path, error=type(exc).__name__)
+        if not isinstance(exc, Problem):  # the store itself failed (not the breaker answering)
+            services().breaker.trip()
     return problem.response()
+
+
+STORE_BACKED = ("/api/v1/", "/console/", "/readyz")
+
+
+def _short_circuit() -> None:
+    """While the breaker is open, store-backed routes answer 503 before touching the store."""
+    if request.path.startswith(STORE_BACKED) and services().breaker.is_open():
+        raise Problem(503, "the store is unavailable; retry shortly", headers={"Retry-After": RETRY_AFTER_SECONDS})
 
 
 def install(app: Flask) -> None:
     """Order matters: the request id first (every answer carries it), then 401/403 before any
     body is read or validated, then the body rules."""
     app.before_request(_start)
+    app.before_request(_short_circuit)
     app.before_request(authenticate_request)
     app.before_request(_guard_body)
     app.after_request(_finish)

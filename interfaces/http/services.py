@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 
 from application.desk import KaizenDesk
+from interfaces.http.breaker import StoreBreaker
 from interfaces.http.settings import HttpSettings
 
 
@@ -45,6 +46,7 @@ class KaizenServices:
     _read: Any | None = None
     _read_built: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    breaker: StoreBreaker = field(default_factory=StoreBreaker)
 
     @property
     def read(self) -> Any | None:

@@ -156,3 +156,28 @@ def test_hostile_inputs_are_refused_before_they_reach_the_store(api: Api) -> Non
         400,
     )
     assert api.get(f"{BASE}/{key}").status_code == 200
+
+
+def test_after_a_store_failure_requests_get_503_at_once_then_try_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    breaker = api.app.extensions["kaizen"].breaker
+    breaker.pause_seconds = 0.3
+    calls = {"store": 0}
+    real = api.desk.get_issue
+    key = api.report()
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        calls["store"] += 1
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(api.desk, "get_issue", unavailable)
+    problem(api.get(f"{BASE}/{key}"), 503)
+    answer = api.get(f"{BASE}/{key}")  # short-circuited: the store is not asked again
+    assert problem(answer, 503) and answer.headers["Retry-After"] == "5" and calls["store"] == 1
+    assert api.client.get("/healthz").status_code == 200  # the process itself is fine
+    monkeypatch.setattr(api.desk, "get_issue", real)
+    time.sleep(0.35)
+    assert api.get(f"{BASE}/{key}").status_code == 200  # recovered by itself
