@@ -91,8 +91,9 @@ def verify(desk: DeskBase, progress: Callable[[int], None] | None = None) -> Ver
         previous, last_version = heads.get(agg, (None, 0))
         if stored.originator_version != last_version + 1:
             expected = last_version + 1
-            broken[agg] = Broken(agg, names[agg], expected,
-                                 f"expected version {expected}, found {stored.originator_version}")
+            broken[agg] = Broken(
+                agg, names[agg], expected, f"expected version {expected}, found {stored.originator_version}"
+            )
             continue
         expected_hash = chain_hash(previous, stored.topic, stored.originator_id, stored.originator_version, state)
         if state.get("hash") != expected_hash:

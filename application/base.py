@@ -19,8 +19,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from application.config import StoreSettings, store_settings
 from application.context import Context, Receipt
 from application.errors import ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
-from application.schema import racing_schema_setup
 from application.idempotency import IdempotencyRecord, record_id
+from application.schema import racing_schema_setup
 from application.transcodings import ActorAsDict, DateAsISO
 from domain.base import KaizenAggregate
 from domain.issue import Issue
@@ -91,27 +91,58 @@ class DeskBase(Application[UUID]):
         # head is a safe stand-in for read-your-writes, since it is at or after the original.
         head = int(self.recorder.max_notification_id() or 0)
         return Receipt(
-            key=result["key"], version=result["version"], position=result["position"] or head,
-            kind=result["kind"], created=result["created"], replayed=True, extra=result["extra"],
+            key=result["key"],
+            version=result["version"],
+            position=result["position"] or head,
+            kind=result["kind"],
+            created=result["created"],
+            replayed=True,
+            extra=result["extra"],
         )
 
-    def _commit(self, ctx: Context, primary: Any, *others: Any, kind: str, created: bool = False,
-                extra: dict[str, Any] | None = None) -> Receipt:
+    def _commit(
+        self,
+        ctx: Context,
+        primary: Any,
+        *others: Any,
+        kind: str,
+        created: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> Receipt:
         """Save the primary aggregate (and any others) with the idempotency record, if any."""
         pending_version = primary.version
-        receipt = Receipt(key=primary.key, version=pending_version, position=None, kind=kind,
-                          created=created, extra=extra or {}, aggregate=primary)
+        receipt = Receipt(
+            key=primary.key,
+            version=pending_version,
+            position=None,
+            kind=kind,
+            created=created,
+            extra=extra or {},
+            aggregate=primary,
+        )
         objects: list[Any] = [primary, *others]
         if ctx.idempotency_key:
-            objects.append(IdempotencyRecord(
-                principal=ctx.idempotency_principal, idempotency_key=ctx.idempotency_key,
-                fingerprint=ctx.fingerprint or "", result=receipt.as_record(),
-                actor=ctx.actor, occurred_at=self.now(ctx),
-            ))
+            objects.append(
+                IdempotencyRecord(
+                    principal=ctx.idempotency_principal,
+                    idempotency_key=ctx.idempotency_key,
+                    fingerprint=ctx.fingerprint or "",
+                    result=receipt.as_record(),
+                    actor=ctx.actor,
+                    occurred_at=self.now(ctx),
+                )
+            )
         recordings = self.save(*objects)
         position = max((r.notification.id for r in recordings), default=None)
-        result = Receipt(key=receipt.key, version=receipt.version, position=position, kind=kind,
-                         created=created, extra=receipt.extra, aggregate=primary)
+        result = Receipt(
+            key=receipt.key,
+            version=receipt.version,
+            position=position,
+            kind=kind,
+            created=created,
+            extra=receipt.extra,
+            aggregate=primary,
+        )
         return result
 
     def _retrying(self, ctx: Context, attempt: Callable[[], Receipt]) -> Receipt:
@@ -135,8 +166,15 @@ class DeskBase(Application[UUID]):
                     raise StaleVersion(ctx.expected_version, ctx.expected_version + 1) from None
         raise ConcurrencyExhausted("too many concurrent changes; retry the command")
 
-    def _change(self, ctx: Context, aggregate_id: UUID, cls: type[A], label: str, kind: str,
-                mutate: Callable[[A], dict[str, Any] | None]) -> Receipt:
+    def _change(
+        self,
+        ctx: Context,
+        aggregate_id: UUID,
+        cls: type[A],
+        label: str,
+        kind: str,
+        mutate: Callable[[A], dict[str, Any] | None],
+    ) -> Receipt:
         """Load, check If-Match, call one command method, save: the shape of every command."""
 
         def attempt() -> Receipt:

@@ -54,9 +54,7 @@ def store_settings(url: str | None = None) -> StoreSettings:
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
         # sqlite:///relative.db -> path "/relative.db"; sqlite:////abs.db -> "//abs.db"
-        if path.startswith("//"):
-            path = path[1:]
-        elif path.startswith("/"):
+        if path.startswith("//") or path.startswith("/"):
             path = path[1:]
         if not path:
             raise ConfigurationError(f"{url!r}: an sqlite URL needs a file path, e.g. sqlite:///kaizen.db")

@@ -31,8 +31,13 @@ class IdempotencyRecord(KaizenAggregate):
 
     @event("CommandAccepted")
     def __init__(
-        self, principal: str, idempotency_key: str, fingerprint: str, result: dict[str, Any],
-        actor: Actor, occurred_at: datetime,
+        self,
+        principal: str,
+        idempotency_key: str,
+        fingerprint: str,
+        result: dict[str, Any],
+        actor: Actor,
+        occurred_at: datetime,
     ) -> None:
         self.principal = principal
         self.idempotency_key = idempotency_key

@@ -22,14 +22,31 @@ from domain.actor import Actor
 from domain.errors import DomainError
 
 ISSUE_COMMANDS = {
-    "report": "report", "triage": "triage", "assign": "assign", "respond": "respond",
-    "comments": "comment_on_issue", "escalate": "escalate", "vendor-updates": "record_vendor_update",
-    "wait": "wait", "resume": "resume", "workarounds": "record_workaround", "retire": "retire_workaround",
-    "changes": "schedule_change", "resolve": "resolve", "reopen": "reopen", "close": "close_issue",
+    "report": "report",
+    "triage": "triage",
+    "assign": "assign",
+    "respond": "respond",
+    "comments": "comment_on_issue",
+    "escalate": "escalate",
+    "vendor-updates": "record_vendor_update",
+    "wait": "wait",
+    "resume": "resume",
+    "workarounds": "record_workaround",
+    "retire": "retire_workaround",
+    "changes": "schedule_change",
+    "resolve": "resolve",
+    "reopen": "reopen",
+    "close": "close_issue",
 }
 SUGGESTION_COMMANDS = {
-    "suggest": "submit_suggestion", "votes": "vote", "merge": "merge", "review": "review",
-    "decision": "decide", "implemented": "mark_implemented", "reward": "reward", "comments": "comment_on_suggestion",
+    "suggest": "submit_suggestion",
+    "votes": "vote",
+    "merge": "merge",
+    "review": "review",
+    "decision": "decide",
+    "implemented": "mark_implemented",
+    "reward": "reward",
+    "comments": "comment_on_suggestion",
 }
 CREATING = {"report": "issue", "suggest": "suggestion"}
 DATETIME_FIELDS = ("noticed_at", "scheduled_for")
@@ -97,7 +114,9 @@ def parse(lines: Iterable[str]) -> list[Line]:
             continue
         line = parse_line(number, text)
         if parsed and line.at < parsed[-1].at:
-            raise _fail(number, f"lines must be in time order ({line.at.isoformat()} is before line {parsed[-1].number})")
+            raise _fail(
+                number, f"lines must be in time order ({line.at.isoformat()} is before line {parsed[-1].number})"
+            )
         parsed.append(line)
     return parsed
 
@@ -128,8 +147,13 @@ class Replayer:
         self.refs: dict[str, tuple[str, str]] = {}  # ref -> (kind, key)
 
     def run(self, line: Line) -> Receipt:
-        ctx = Context(line.actor, at=line.at, idempotency_key=f"import:{self.digest}:{line.number}",
-                      fingerprint=self.digest, principal="kaizen-import")
+        ctx = Context(
+            line.actor,
+            at=line.at,
+            idempotency_key=f"import:{self.digest}:{line.number}",
+            fingerprint=self.digest,
+            principal="kaizen-import",
+        )
         data = _converted(line.data, line.number)
         if line.command in CREATING:
             if line.ref in self.refs:
@@ -174,8 +198,9 @@ def import_lines(desk: Any, text: str, progress: Progress | None = None) -> dict
 
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
     lines = parse(text.splitlines())
-    rehearsal = KaizenDesk(StoreSettings(url="memory:", engine="popo",
-                                         environment={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+    rehearsal = KaizenDesk(
+        StoreSettings(url="memory:", engine="popo", environment={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    )
     try:
         dry = Replayer(rehearsal, digest)
         for line in lines:

@@ -33,9 +33,21 @@ class IssueCommands(DeskBase):
     def get_issue(self, key: str, version: int | None = None) -> Issue:
         return self._load(aggregate_id(key), Issue, f"issue {key}", version)
 
-    def report(self, ctx: Context, *, title: str, description: str, module: str, impact_scope: str,
-               urgency: str, vendor: str = "internal", scenario: str | None = None, site: str | None = None,
-               language: str | None = None, noticed_at: datetime | None = None) -> Receipt:
+    def report(
+        self,
+        ctx: Context,
+        *,
+        title: str,
+        description: str,
+        module: str,
+        impact_scope: str,
+        urgency: str,
+        vendor: str = "internal",
+        scenario: str | None = None,
+        site: str | None = None,
+        language: str | None = None,
+        noticed_at: datetime | None = None,
+    ) -> Receipt:
         """Record a new issue under the next free key (unique across processes)."""
         authorise_issue(ctx.actor, "report", None)
 
@@ -43,20 +55,51 @@ class IssueCommands(DeskBase):
             sequence = self._next_key(ISSUE_PREFIX)
             key = sequence.allocate(ctx.actor)
             issue = Issue.report(
-                key, title=title, description=description, module=module, impact_scope=impact_scope,
-                urgency=urgency, vendor=(vendor or "internal").lower(), scenario=scenario, site=site,
-                language=language, noticed_at=noticed_at, actor=ctx.actor, occurred_at=self.now(ctx),
+                key,
+                title=title,
+                description=description,
+                module=module,
+                impact_scope=impact_scope,
+                urgency=urgency,
+                vendor=(vendor or "internal").lower(),
+                scenario=scenario,
+                site=site,
+                language=language,
+                noticed_at=noticed_at,
+                actor=ctx.actor,
+                occurred_at=self.now(ctx),
             )
             return self._commit(ctx, issue, sequence, kind="issue", created=True)
 
         return self._retrying(ctx, attempt)
 
-    def triage(self, ctx: Context, key: str, *, priority: str | None = None, impact_scope: str | None = None,
-               urgency: str | None = None, impact_class: str | None = None, assignee: str | None = None,
-               reason: str | None = None) -> Receipt:
-        return self._issue(ctx, key, "triage", lambda i: i.triage(
-            ctx.actor, self.now(ctx), priority=priority, impact_scope=impact_scope, urgency=urgency,
-            impact_class=impact_class, assignee=assignee, reason=reason))
+    def triage(
+        self,
+        ctx: Context,
+        key: str,
+        *,
+        priority: str | None = None,
+        impact_scope: str | None = None,
+        urgency: str | None = None,
+        impact_class: str | None = None,
+        assignee: str | None = None,
+        reason: str | None = None,
+    ) -> Receipt:
+        return self._issue(
+            ctx,
+            key,
+            "triage",
+            lambda i: i.triage(
+                ctx.actor,
+                self.now(ctx),
+                priority=priority,
+                impact_scope=impact_scope,
+                urgency=urgency,
+                impact_class=impact_class,
+                assignee=assignee,
+                reason=reason,
+            ),
+        )
 
     def assign(self, ctx: Context, key: str, *, assignee: str) -> Receipt:
         return self._issue(ctx, key, "assign", lambda i: i.assign(assignee, ctx.actor, self.now(ctx)))
@@ -69,14 +112,20 @@ class IssueCommands(DeskBase):
             raise InvalidCommand("only administrators may post internal comments", "visibility")
         return self._issue(ctx, key, "comments", lambda i: i.comment(body, visibility, ctx.actor, self.now(ctx)))
 
-    def escalate(self, ctx: Context, key: str, *, vendor: str, vendor_ticket: str,
-                 vendor_priority: str | None = None) -> Receipt:
-        return self._issue(ctx, key, "escalate", lambda i: i.escalate_to_vendor(
-            vendor, vendor_ticket, vendor_priority, ctx.actor, self.now(ctx)))
+    def escalate(
+        self, ctx: Context, key: str, *, vendor: str, vendor_ticket: str, vendor_priority: str | None = None
+    ) -> Receipt:
+        return self._issue(
+            ctx,
+            key,
+            "escalate",
+            lambda i: i.escalate_to_vendor(vendor, vendor_ticket, vendor_priority, ctx.actor, self.now(ctx)),
+        )
 
     def record_vendor_update(self, ctx: Context, key: str, *, message: str) -> Receipt:
-        return self._issue(ctx, key, "vendor-updates",
-                           lambda i: i.record_vendor_update(message, ctx.actor, self.now(ctx)))
+        return self._issue(
+            ctx, key, "vendor-updates", lambda i: i.record_vendor_update(message, ctx.actor, self.now(ctx))
+        )
 
     def wait(self, ctx: Context, key: str, *, on: str, reason: str) -> Receipt:
         return self._issue(ctx, key, "wait", lambda i: i.wait(on, reason, ctx.actor, self.now(ctx)))
@@ -84,20 +133,37 @@ class IssueCommands(DeskBase):
     def resume(self, ctx: Context, key: str, *, reason: str | None = None) -> Receipt:
         return self._issue(ctx, key, "resume", lambda i: i.resume(ctx.actor, self.now(ctx), reason))
 
-    def record_workaround(self, ctx: Context, key: str, *, kind: str, description: str, retire_by: date,
-                          owner: str | None = None) -> Receipt:
-        return self._issue(ctx, key, "workarounds", lambda i: {"workaround_id": i.record_workaround(
-            kind, description, retire_by, owner, ctx.actor, self.now(ctx))})
+    def record_workaround(
+        self, ctx: Context, key: str, *, kind: str, description: str, retire_by: date, owner: str | None = None
+    ) -> Receipt:
+        return self._issue(
+            ctx,
+            key,
+            "workarounds",
+            lambda i: {
+                "workaround_id": i.record_workaround(kind, description, retire_by, owner, ctx.actor, self.now(ctx))
+            },
+        )
 
     def retire_workaround(self, ctx: Context, key: str, workaround_id: str, *, note: str | None = None) -> Receipt:
-        return self._issue(ctx, key, "retire", lambda i: i.retire_workaround(
-            workaround_id, note, ctx.actor, self.now(ctx)))
+        return self._issue(
+            ctx, key, "retire", lambda i: i.retire_workaround(workaround_id, note, ctx.actor, self.now(ctx))
+        )
 
-    def schedule_change(self, ctx: Context, key: str, *, scheduled_for: datetime, description: str,
-                        override_reason: str | None = None) -> Receipt:
+    def schedule_change(
+        self, ctx: Context, key: str, *, scheduled_for: datetime, description: str, override_reason: str | None = None
+    ) -> Receipt:
         window = self.freeze_window_at(scheduled_for)
-        return self._issue(ctx, key, "changes", lambda i: {"change_id": i.schedule_change(
-            scheduled_for, description, window, override_reason, ctx.actor, self.now(ctx))})
+        return self._issue(
+            ctx,
+            key,
+            "changes",
+            lambda i: {
+                "change_id": i.schedule_change(
+                    scheduled_for, description, window, override_reason, ctx.actor, self.now(ctx)
+                )
+            },
+        )
 
     def resolve(self, ctx: Context, key: str, *, resolution: str, root_cause: str | None = None) -> Receipt:
         return self._issue(ctx, key, "resolve", lambda i: i.resolve(resolution, root_cause, ctx.actor, self.now(ctx)))

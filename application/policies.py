@@ -13,8 +13,8 @@ from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import StaleVersion
 from application.reading import describe_event
-from domain.sla_policy import SlaPolicy, check_vendor
 from domain.sla_defaults import default_policy_document
+from domain.sla_policy import SlaPolicy, check_vendor
 from domain.sla_policy_document import SlaPolicyDocument
 
 
@@ -64,7 +64,8 @@ class PolicyCommands(DeskBase):
                 published: list[Any] = list(self.events.get(policy.id)) if policy is not None else []
                 versions[vendor] = [
                     (e.timestamp, e.__dict__["policy_version"], SlaPolicyDocument.from_document(e.__dict__["document"]))
-                    for e in published if "policy_version" in e.__dict__
+                    for e in published
+                    if "policy_version" in e.__dict__
                 ]
             chosen = [(version, doc) for when, version, doc in versions[vendor] if when <= recorded_at]
             if chosen:

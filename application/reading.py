@@ -20,8 +20,9 @@ def redacted(data: dict[str, Any]) -> dict[str, Any]:
     return {k: (REDACTED if k in SECRET_FIELDS and v is not None else v) for k, v in data.items()}
 
 
-META_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "hash",
-                         "originator_topic"})
+META_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "actor", "occurred_at", "hash", "originator_topic"}
+)
 
 
 def event_type(domain_event: Any) -> str:
@@ -61,8 +62,11 @@ class Reading(DeskBase):
         """The last version recorded (or, on the business axis, occurred) at or before `as_of`."""
         version = 0
         for domain_event in self.events_of(key):
-            when = domain_event.timestamp if axis == "recorded" else (
-                domain_event.__dict__.get("occurred_at") or domain_event.timestamp)
+            when = (
+                domain_event.timestamp
+                if axis == "recorded"
+                else (domain_event.__dict__.get("occurred_at") or domain_event.timestamp)
+            )
             if when <= as_of:
                 version = max(version, domain_event.originator_version)
         if version == 0:

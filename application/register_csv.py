@@ -11,8 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,8 +35,16 @@ HEADERS = {
 }
 REQUIRED = ("occurred_at", "reporter", "title", "module", "impact_scope", "urgency")
 SYNONYMS = {
-    "module": {"财务": "finance", "仓库": "warehouse", "生产": "production", "销售": "sales", "采购": "purchasing",
-               "人事": "hr", "报表": "reporting", "其他": "other"},
+    "module": {
+        "财务": "finance",
+        "仓库": "warehouse",
+        "生产": "production",
+        "销售": "sales",
+        "采购": "purchasing",
+        "人事": "hr",
+        "报表": "reporting",
+        "其他": "other",
+    },
     "impact_scope": {"公司": "company", "部门": "department", "团队": "team", "个人": "user"},
     "urgency": {"阻断": "blocking", "受影响": "degraded", "降级": "degraded", "轻微": "minor"},
     "status": {"未解决": "open", "处理中": "open", "已解决": "resolved", "已关闭": "closed"},
@@ -93,20 +101,63 @@ def csv_to_jsonl(text: str, timezone: str = "Asia/Hong_Kong") -> str:
                 raise ImportLineError(f"line {row_number}: {name} is empty")
         ref = cell.get("ref") or f"row-{row_number}"
         at = _time(cell["occurred_at"], row_number, zone, "occurred_at")
-        data = {"title": cell["title"], "description": cell.get("description") or cell["title"],
-                "module": _value("module", cell["module"]), "impact_scope": _value("impact_scope", cell["impact_scope"]),
-                "urgency": _value("urgency", cell["urgency"]), "vendor": _value("vendor", cell.get("vendor") or "internal"),
-                "site": cell.get("site") or None}
-        lines.append((at, len(lines), {"at": at.isoformat(), "actor": cell["reporter"], "role": "reporter",
-                                       "via": "register-csv", "command": "report", "ref": ref, "data": data}))
+        data = {
+            "title": cell["title"],
+            "description": cell.get("description") or cell["title"],
+            "module": _value("module", cell["module"]),
+            "impact_scope": _value("impact_scope", cell["impact_scope"]),
+            "urgency": _value("urgency", cell["urgency"]),
+            "vendor": _value("vendor", cell.get("vendor") or "internal"),
+            "site": cell.get("site") or None,
+        }
+        lines.append(
+            (
+                at,
+                len(lines),
+                {
+                    "at": at.isoformat(),
+                    "actor": cell["reporter"],
+                    "role": "reporter",
+                    "via": "register-csv",
+                    "command": "report",
+                    "ref": ref,
+                    "data": data,
+                },
+            )
+        )
         status = _value("status", cell.get("status") or "open")
         if status in ("resolved", "closed"):
             done = _time(cell.get("resolved_at") or cell["occurred_at"], row_number, zone, "resolved_at")
-            lines.append((done, len(lines), {"at": done.isoformat(), "actor": ADMIN, "role": "admin",
-                                             "via": "register-csv", "command": "resolve", "ref": ref,
-                                             "data": {"resolution": cell.get("resolution") or "resolved (register)"}}))
+            lines.append(
+                (
+                    done,
+                    len(lines),
+                    {
+                        "at": done.isoformat(),
+                        "actor": ADMIN,
+                        "role": "admin",
+                        "via": "register-csv",
+                        "command": "resolve",
+                        "ref": ref,
+                        "data": {"resolution": cell.get("resolution") or "resolved (register)"},
+                    },
+                )
+            )
             if status == "closed":
-                lines.append((done, len(lines), {"at": done.isoformat(), "actor": ADMIN, "role": "admin",
-                                                 "via": "register-csv", "command": "close", "ref": ref, "data": {}}))
+                lines.append(
+                    (
+                        done,
+                        len(lines),
+                        {
+                            "at": done.isoformat(),
+                            "actor": ADMIN,
+                            "role": "admin",
+                            "via": "register-csv",
+                            "command": "close",
+                            "ref": ref,
+                            "data": {},
+                        },
+                    )
+                )
     lines.sort(key=lambda item: (item[0], item[1]))
     return "\n".join(json.dumps(line, ensure_ascii=False) for _, _, line in lines)

@@ -28,8 +28,9 @@ class SuggestionCommands(DeskBase):
         def attempt() -> Receipt:
             sequence = self._next_key(SUGGESTION_PREFIX)
             key = sequence.allocate(ctx.actor)
-            suggestion = Suggestion.submit(key, title=title, description=description, module=module,
-                                           actor=ctx.actor, occurred_at=self.now(ctx))
+            suggestion = Suggestion.submit(
+                key, title=title, description=description, module=module, actor=ctx.actor, occurred_at=self.now(ctx)
+            )
             return self._commit(ctx, suggestion, sequence, kind="suggestion", created=True)
 
         return self._retrying(ctx, attempt)
@@ -64,10 +65,13 @@ class SuggestionCommands(DeskBase):
         return self._retrying(ctx, attempt)
 
     def review(self, ctx: Context, key: str, *, impact: int, effort: int, meeting: str | None = None) -> Receipt:
-        return self._suggestion(ctx, key, "review", lambda s: s.record_review(impact, effort, meeting, ctx.actor, self.now(ctx)))
+        return self._suggestion(
+            ctx, key, "review", lambda s: s.record_review(impact, effort, meeting, ctx.actor, self.now(ctx))
+        )
 
-    def decide(self, ctx: Context, key: str, *, outcome: str, target_release: str | None = None,
-               reason: str | None = None) -> Receipt:
+    def decide(
+        self, ctx: Context, key: str, *, outcome: str, target_release: str | None = None, reason: str | None = None
+    ) -> Receipt:
         def apply(s: Suggestion) -> None:
             if outcome == "planned":
                 if not target_release:

@@ -242,8 +242,15 @@ class Issue(KaizenAggregate):
         if self.first_response_at is None:
             self.first_response_at = occurred_at
         self.comments.append(
-            {"id": f"c{len(self.comments) + 1}", "body": message, "visibility": Visibility.PUBLIC,
-             "author": actor.id, "role": actor.role, "at": occurred_at, "response": True}
+            {
+                "id": f"c{len(self.comments) + 1}",
+                "body": message,
+                "visibility": Visibility.PUBLIC,
+                "author": actor.id,
+                "role": actor.role,
+                "at": occurred_at,
+                "response": True,
+            }
         )
         self.updated_at = occurred_at
 
@@ -260,8 +267,15 @@ class Issue(KaizenAggregate):
     @event("Commented")
     def _commented(self, comment_id: str, body: str, visibility: str, actor: Actor, occurred_at: datetime) -> None:
         self.comments.append(
-            {"id": comment_id, "body": body, "visibility": Visibility(visibility),
-             "author": actor.id, "role": actor.role, "at": occurred_at, "response": False}
+            {
+                "id": comment_id,
+                "body": body,
+                "visibility": Visibility(visibility),
+                "author": actor.id,
+                "role": actor.role,
+                "at": occurred_at,
+                "response": False,
+            }
         )
         self.updated_at = occurred_at
 
@@ -285,8 +299,10 @@ class Issue(KaizenAggregate):
     ) -> None:
         self.vendor = vendor
         self.escalation = {
-            "vendor": vendor, "vendor_ticket": vendor_ticket,
-            "vendor_priority": vendor_priority, "escalated_at": occurred_at,
+            "vendor": vendor,
+            "vendor_ticket": vendor_ticket,
+            "vendor_priority": vendor_priority,
+            "escalated_at": occurred_at,
         }
         self.status = S.ESCALATED
         self.updated_at = occurred_at
@@ -312,7 +328,8 @@ class Issue(KaizenAggregate):
         self._require(self.status in ACTIVE, "wait")
         if waiting_on == WaitingOn.CUSTOMER:
             self._require(
-                self.status == S.ESCALATED, "wait on the customer",
+                self.status == S.ESCALATED,
+                "wait on the customer",
                 "only an escalated issue can wait on the customer (the vendor's clocks pause)",
             )
         self._waiting(on=waiting_on, reason=_text(reason, "reason", 2000), actor=actor, occurred_at=occurred_at)
@@ -354,13 +371,24 @@ class Issue(KaizenAggregate):
 
     @event("WorkaroundRecorded")
     def _workaround_recorded(
-        self, workaround_id: str, kind: str, description: str, retire_by: date, owner: str,
-        actor: Actor, occurred_at: datetime,
+        self,
+        workaround_id: str,
+        kind: str,
+        description: str,
+        retire_by: date,
+        owner: str,
+        actor: Actor,
+        occurred_at: datetime,
     ) -> None:
         self.workarounds[workaround_id] = {
-            "id": workaround_id, "kind": WorkaroundKind(kind), "description": description,
-            "retire_by": retire_by, "owner": owner, "recorded_at": occurred_at,
-            "retired_at": None, "note": None,
+            "id": workaround_id,
+            "kind": WorkaroundKind(kind),
+            "description": description,
+            "retire_by": retire_by,
+            "owner": owner,
+            "recorded_at": occurred_at,
+            "retired_at": None,
+            "note": None,
         }
         self.updated_at = occurred_at
 
@@ -377,22 +405,33 @@ class Issue(KaizenAggregate):
         self.workarounds[workaround_id]["note"] = note
         self.updated_at = occurred_at
 
-    def reschedule_workaround(self, workaround_id: str, retire_by: date, reason: str | None, actor: Actor, occurred_at: datetime) -> None:
+    def reschedule_workaround(
+        self, workaround_id: str, retire_by: date, reason: str | None, actor: Actor, occurred_at: datetime
+    ) -> None:
         """A new retire-by date, typically decided in an improvement meeting."""
         found = self.workarounds.get(workaround_id)
         if found is None:
             raise InvalidCommand(f"issue {self.key} has no workaround {workaround_id}", "workaround_id")
         self._require(found["retired_at"] is None, "reschedule", f"workaround {workaround_id} is already retired")
-        self._workaround_rescheduled(workaround_id=workaround_id, retire_by=retire_by, reason=reason, actor=actor, occurred_at=occurred_at)
+        self._workaround_rescheduled(
+            workaround_id=workaround_id, retire_by=retire_by, reason=reason, actor=actor, occurred_at=occurred_at
+        )
 
     @event("WorkaroundRescheduled")
-    def _workaround_rescheduled(self, workaround_id: str, retire_by: date, reason: str | None, actor: Actor, occurred_at: datetime) -> None:
+    def _workaround_rescheduled(
+        self, workaround_id: str, retire_by: date, reason: str | None, actor: Actor, occurred_at: datetime
+    ) -> None:
         self.workarounds[workaround_id]["retire_by"] = retire_by
         self.updated_at = occurred_at
 
     def schedule_change(
-        self, scheduled_for: datetime, description: str, freeze_window: str | None,
-        override_reason: str | None, actor: Actor, occurred_at: datetime,
+        self,
+        scheduled_for: datetime,
+        description: str,
+        freeze_window: str | None,
+        override_reason: str | None,
+        actor: Actor,
+        occurred_at: datetime,
     ) -> str:
         """Plan a vendor change; inside a freeze window only with an override reason (recorded)."""
         self._require(self.status in OPEN, "schedule a change on")
@@ -400,32 +439,50 @@ class Issue(KaizenAggregate):
             from domain.errors import TransitionRefused
 
             raise TransitionRefused(
-                "schedule a change", self.state_name,
+                "schedule a change",
+                self.state_name,
                 f"{scheduled_for.isoformat()} is inside the freeze window {freeze_window}; give override_reason",
             )
         change_id = f"ch{len(self.changes) + 1}"
         self._change_scheduled(
-            change_id=change_id, scheduled_for=scheduled_for, description=_text(description, "description"),
-            freeze_window=freeze_window, override_reason=override_reason if freeze_window else None,
-            actor=actor, occurred_at=occurred_at,
+            change_id=change_id,
+            scheduled_for=scheduled_for,
+            description=_text(description, "description"),
+            freeze_window=freeze_window,
+            override_reason=override_reason if freeze_window else None,
+            actor=actor,
+            occurred_at=occurred_at,
         )
         return change_id
 
     @event("ChangeScheduled")
     def _change_scheduled(
-        self, change_id: str, scheduled_for: datetime, description: str, freeze_window: str | None,
-        override_reason: str | None, actor: Actor, occurred_at: datetime,
+        self,
+        change_id: str,
+        scheduled_for: datetime,
+        description: str,
+        freeze_window: str | None,
+        override_reason: str | None,
+        actor: Actor,
+        occurred_at: datetime,
     ) -> None:
-        self.changes.append({
-            "id": change_id, "scheduled_for": scheduled_for, "description": description,
-            "freeze_window": freeze_window, "override_reason": override_reason,
-        })
+        self.changes.append(
+            {
+                "id": change_id,
+                "scheduled_for": scheduled_for,
+                "description": description,
+                "freeze_window": freeze_window,
+                "override_reason": override_reason,
+            }
+        )
         self.updated_at = occurred_at
 
     # -- end of life ----------------------------------------------------------------------------
     def resolve(self, resolution: str, root_cause: str | None, actor: Actor, occurred_at: datetime) -> None:
         self._require(self.status in OPEN, "resolve")
-        self._resolved(resolution=_text(resolution, "resolution"), root_cause=root_cause, actor=actor, occurred_at=occurred_at)
+        self._resolved(
+            resolution=_text(resolution, "resolution"), root_cause=root_cause, actor=actor, occurred_at=occurred_at
+        )
 
     @event("Resolved")
     def _resolved(self, resolution: str, root_cause: str | None, actor: Actor, occurred_at: datetime) -> None:

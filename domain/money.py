@@ -10,7 +10,10 @@ from domain.errors import InvalidCommand
 # The currencies of the company's sites and vendors, plus the common ones. Kept short and
 # explicit rather than pulling a currency database for one validation.
 ISO_4217 = frozenset(
-    "HKD SGD IDR VND LKR CNY USD EUR GBP JPY MYR THB PHP AUD INR KRW TWD CHF CAD NZD".split()
+    {
+        *("HKD", "SGD", "IDR", "VND", "LKR", "CNY", "MYR", "THB", "PHP", "INR", "KRW", "TWD"),
+        *("USD", "EUR", "GBP", "JPY", "AUD", "CHF", "CAD", "NZD"),
+    }
 )
 MINOR_UNITS = {"IDR": 0, "VND": 0, "JPY": 0, "KRW": 0}
 

@@ -54,8 +54,13 @@ class SlaPolicy(KaizenAggregate):
         return cls(vendor=check_vendor(vendor), actor=actor, occurred_at=occurred_at)
 
     def publish(self, document: dict[str, Any], actor: Actor, occurred_at: datetime) -> None:
-        self._published(vendor=self.vendor, policy_version=self.policy_version + 1,
-                        document=validated_document(document), actor=actor, occurred_at=occurred_at)
+        self._published(
+            vendor=self.vendor,
+            policy_version=self.policy_version + 1,
+            document=validated_document(document),
+            actor=actor,
+            occurred_at=occurred_at,
+        )
 
     @event("Published")
     def _published(

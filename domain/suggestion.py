@@ -42,7 +42,9 @@ class Suggestion(KaizenAggregate):
         return aggregate_id(key)
 
     @event("Submitted")
-    def __init__(self, key: str, title: str, description: str, module: str, actor: Actor, occurred_at: datetime) -> None:
+    def __init__(
+        self, key: str, title: str, description: str, module: str, actor: Actor, occurred_at: datetime
+    ) -> None:
         self.key = key
         self.title = title
         self.description = description
@@ -62,7 +64,9 @@ class Suggestion(KaizenAggregate):
         self.updated_at = occurred_at
 
     @classmethod
-    def submit(cls, key: str, *, title: str, description: str, module: str, actor: Actor, occurred_at: datetime) -> Suggestion:
+    def submit(
+        cls, key: str, *, title: str, description: str, module: str, actor: Actor, occurred_at: datetime
+    ) -> Suggestion:
         return cls(
             key=key,
             title=_text(title, "title", 300),
@@ -102,13 +106,19 @@ class Suggestion(KaizenAggregate):
     # -- discussion -------------------------------------------------------------------------------
     def comment(self, body: str, actor: Actor, occurred_at: datetime, visibility: str = "public") -> None:
         self._require(self.status != S.MERGED, "comment on")
-        self._commented(comment_id=f"c{len(self.comments) + 1}", body=_text(body, "body", 20_000),
-                        visibility=visibility, actor=actor, occurred_at=occurred_at)
+        self._commented(
+            comment_id=f"c{len(self.comments) + 1}",
+            body=_text(body, "body", 20_000),
+            visibility=visibility,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
 
     @event("Commented")
     def _commented(self, comment_id: str, body: str, visibility: str, actor: Actor, occurred_at: datetime) -> None:
-        self.comments.append({"id": comment_id, "body": body, "visibility": visibility,
-                              "author": actor.id, "at": occurred_at})
+        self.comments.append(
+            {"id": comment_id, "body": body, "visibility": visibility, "author": actor.id, "at": occurred_at}
+        )
         self.updated_at = occurred_at
 
     # -- merge ------------------------------------------------------------------------------------
@@ -121,11 +131,18 @@ class Suggestion(KaizenAggregate):
             raise InvalidCommand("a suggestion cannot be merged into itself", "into")
         self._require(self.status in UNDECIDED, "merge")
         if target.status not in VOTABLE:
-            raise TransitionRefused("merge into", str(target.status), f"{target.key} is {target.status} and cannot absorb votes")
+            raise TransitionRefused(
+                "merge into", str(target.status), f"{target.key} is {target.status} and cannot absorb votes"
+            )
         moved = [v for v in self.voters if v not in target.voters]
         self._merged(into=target.key, actor=actor, occurred_at=occurred_at)
-        target._absorbed(source=self.key, voters=moved, vote_times={v: self.vote_times.get(v, occurred_at) for v in moved},
-                         actor=actor, occurred_at=occurred_at)
+        target._absorbed(
+            source=self.key,
+            voters=moved,
+            vote_times={v: self.vote_times.get(v, occurred_at) for v in moved},
+            actor=actor,
+            occurred_at=occurred_at,
+        )
 
     @event("MergedInto")
     def _merged(self, into: str, actor: Actor, occurred_at: datetime) -> None:
@@ -134,7 +151,9 @@ class Suggestion(KaizenAggregate):
         self.updated_at = occurred_at
 
     @event("DuplicateAbsorbed")
-    def _absorbed(self, source: str, voters: list[str], vote_times: dict[str, datetime], actor: Actor, occurred_at: datetime) -> None:
+    def _absorbed(
+        self, source: str, voters: list[str], vote_times: dict[str, datetime], actor: Actor, occurred_at: datetime
+    ) -> None:
         self.merged_from.append(source)
         for voter in voters:
             if voter not in self.voters:
@@ -145,8 +164,13 @@ class Suggestion(KaizenAggregate):
     # -- decisions --------------------------------------------------------------------------------
     def record_review(self, impact: int, effort: int, meeting: str | None, actor: Actor, occurred_at: datetime) -> None:
         self._require(self.status in UNDECIDED, "review")
-        self._reviewed(impact=_score(impact, "impact"), effort=_score(effort, "effort"), meeting=meeting,
-                       actor=actor, occurred_at=occurred_at)
+        self._reviewed(
+            impact=_score(impact, "impact"),
+            effort=_score(effort, "effort"),
+            meeting=meeting,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
 
     @event("Reviewed")
     def _reviewed(self, impact: int, effort: int, meeting: str | None, actor: Actor, occurred_at: datetime) -> None:
@@ -156,8 +180,12 @@ class Suggestion(KaizenAggregate):
 
     def plan(self, target_release: str, actor: Actor, occurred_at: datetime, reason: str | None = None) -> None:
         self._require(self.status in UNDECIDED, "plan")
-        self._planned(target_release=_text(target_release, "target_release", 100), reason=reason,
-                      actor=actor, occurred_at=occurred_at)
+        self._planned(
+            target_release=_text(target_release, "target_release", 100),
+            reason=reason,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
 
     @event("Planned")
     def _planned(self, target_release: str, reason: str | None, actor: Actor, occurred_at: datetime) -> None:
@@ -185,13 +213,25 @@ class Suggestion(KaizenAggregate):
         self.status = S.IMPLEMENTED
         self.updated_at = occurred_at
 
-    def reward(self, amount: Money, note: str, actor: Actor, occurred_at: datetime, recipient: str | None = None) -> None:
+    def reward(
+        self, amount: Money, note: str, actor: Actor, occurred_at: datetime, recipient: str | None = None
+    ) -> None:
         """Small rewards for good suggestions; only once the idea has been implemented."""
         self._require(self.status == S.IMPLEMENTED, "reward")
-        self._rewarded(amount=str(amount.amount), currency=amount.currency, note=_text(note, "note", 2000),
-                       recipient=recipient or self.submitter, actor=actor, occurred_at=occurred_at)
+        self._rewarded(
+            amount=str(amount.amount),
+            currency=amount.currency,
+            note=_text(note, "note", 2000),
+            recipient=recipient or self.submitter,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
 
     @event("Rewarded")
-    def _rewarded(self, amount: str, currency: str, note: str, recipient: str, actor: Actor, occurred_at: datetime) -> None:
-        self.rewards.append({"amount": amount, "currency": currency, "note": note, "recipient": recipient, "at": occurred_at})
+    def _rewarded(
+        self, amount: str, currency: str, note: str, recipient: str, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.rewards.append(
+            {"amount": amount, "currency": currency, "note": note, "recipient": recipient, "at": occurred_at}
+        )
         self.updated_at = occurred_at

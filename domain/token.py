@@ -40,7 +40,9 @@ class ApiToken(KaizenAggregate):
         return named_id("token", token_id)
 
     @event("TokenIssued")
-    def __init__(self, token_id: str, role: str, subject: str, secret_digest: str, actor: Actor, occurred_at: datetime) -> None:
+    def __init__(
+        self, token_id: str, role: str, subject: str, secret_digest: str, actor: Actor, occurred_at: datetime
+    ) -> None:
         self.token_id = token_id
         self.role = role
         self.subject = subject
@@ -58,8 +60,14 @@ class ApiToken(KaizenAggregate):
             raise InvalidCommand("subject must be a non-empty name of at most 200 characters", "subject")
         token_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
-        token = cls(token_id=token_id, role=role, subject=subject.strip(), secret_digest=digest(secret),
-                    actor=actor, occurred_at=occurred_at)
+        token = cls(
+            token_id=token_id,
+            role=role,
+            subject=subject.strip(),
+            secret_digest=digest(secret),
+            actor=actor,
+            occurred_at=occurred_at,
+        )
         return token, f"kz_{token_id}_{secret}"
 
     def matches(self, secret: str) -> bool:

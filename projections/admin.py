@@ -28,15 +28,18 @@ def status(settings: StoreSettings) -> list[dict[str, Any]]:
     desk, store, runner = _runner(settings)
     try:
         head = runner.head()
-        return [{"view": name, "position": position, "head": head, "lag": max(0, head - position)}
-                for name, position in runner.positions().items()]
+        return [
+            {"view": name, "position": position, "head": head, "lag": max(0, head - position)}
+            for name, position in runner.positions().items()
+        ]
     finally:
         store.close()
         desk.close()
 
 
-def rebuild(settings: StoreSettings, name: str, progress: Callable[[int, int], None] | None = None,
-            policy_now: bool = False) -> int:
+def rebuild(
+    settings: StoreSettings, name: str, progress: Callable[[int, int], None] | None = None, policy_now: bool = False
+) -> int:
     """Drop and replay one view (or `all`); returns the number of log entries read."""
     names = [v.name for v in all_views()]
     if name != "all" and name not in names:

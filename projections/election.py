@@ -42,9 +42,13 @@ class Election:
 
         env = self.settings.environment
         conn = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD") or None,
-            autocommit=True, connect_timeout=5,
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env.get("POSTGRES_PASSWORD") or None,
+            autocommit=True,
+            connect_timeout=5,
         )
         key = zlib.crc32(self.name.encode()) & 0x7FFFFFFF
         row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()

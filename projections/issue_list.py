@@ -14,8 +14,22 @@ from projections.store import Sql, ViewStore
 from projections.view import View, from_iso, iso
 
 FILTERS = ("status", "vendor", "priority", "impact_class", "module", "site", "reporter")
-COLUMNS = ("key", "title", "status", "priority", "impact_class", "module", "vendor", "site", "reporter",
-           "assignee", "escalated_vendor", "reported_at", "updated_at", "version")
+COLUMNS = (
+    "key",
+    "title",
+    "status",
+    "priority",
+    "impact_class",
+    "module",
+    "vendor",
+    "site",
+    "reporter",
+    "assignee",
+    "escalated_vendor",
+    "reported_at",
+    "updated_at",
+    "version",
+)
 
 
 def encode_cursor(seq: int) -> str:
@@ -40,7 +54,8 @@ class IssueListView(View):
     def create(self, sql: Sql) -> None:
         sql.execute(
             "CREATE TABLE IF NOT EXISTS issue_list ("
-            " key TEXT PRIMARY KEY, issue_id TEXT NOT NULL UNIQUE, seq BIGINT NOT NULL, title TEXT NOT NULL, status TEXT NOT NULL,"
+            " key TEXT PRIMARY KEY, issue_id TEXT NOT NULL UNIQUE, seq BIGINT NOT NULL, title TEXT NOT NULL,"
+            " status TEXT NOT NULL,"
             " priority TEXT NOT NULL, impact_class TEXT NOT NULL, module TEXT NOT NULL, vendor TEXT NOT NULL,"
             " escalated_vendor TEXT, site TEXT, reporter TEXT NOT NULL, assignee TEXT,"
             " reported_at TEXT NOT NULL, updated_at TEXT NOT NULL, version BIGINT NOT NULL, status_before_wait TEXT,"
@@ -83,10 +98,22 @@ class IssueListView(View):
             " escalated_vendor, site, reporter, assignee, reported_at, updated_at, version, search_text)"
             " VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?)"
             " ON CONFLICT (key) DO NOTHING",
-            (d["key"], str(e.originator_id), int(d["key"].split("-")[1]), d["title"], str(d["priority"]), str(d["impact_class"]),
-             str(d["module"]), d["vendor"], d.get("site"), d["actor"].id, iso(d["occurred_at"]),
-             iso(d["occurred_at"]), e.originator_version,
-             f"{d['title']}\n{d['description']}\n{d.get('scenario') or ''}".lower()),
+            (
+                d["key"],
+                str(e.originator_id),
+                int(d["key"].split("-")[1]),
+                d["title"],
+                str(d["priority"]),
+                str(d["impact_class"]),
+                str(d["module"]),
+                d["vendor"],
+                d.get("site"),
+                d["actor"].id,
+                iso(d["occurred_at"]),
+                iso(d["occurred_at"]),
+                e.originator_version,
+                f"{d['title']}\n{d['description']}\n{d.get('scenario') or ''}".lower(),
+            ),
         )
 
     def _update(self, sql: Sql, e: Any, assignments: str, params: tuple[Any, ...]) -> None:
@@ -103,8 +130,12 @@ class IssueListView(View):
         def handler(sql: Sql, e: Any, position: int) -> None:
             d = e.__dict__
             if status == "in_progress":
-                self._update(sql, e, "assignee = ?, status = CASE WHEN status IN ('new', 'triaged') THEN ? ELSE status END",
-                             (d["assignee"], status))
+                self._update(
+                    sql,
+                    e,
+                    "assignee = ?, status = CASE WHEN status IN ('new', 'triaged') THEN ? ELSE status END",
+                    (d["assignee"], status),
+                )
             elif status == "escalated":
                 self._update(sql, e, "status = ?, vendor = ?, escalated_vendor = ?", (status, d["vendor"], d["vendor"]))
             else:
@@ -115,7 +146,8 @@ class IssueListView(View):
     def _triaged(self, sql: Sql, e: Any, position: int) -> None:
         d = e.__dict__
         self._update(
-            sql, e,
+            sql,
+            e,
             "priority = ?, impact_class = ?, assignee = COALESCE(?, assignee),"
             " status = CASE WHEN status = 'new' THEN 'triaged' ELSE status END",
             (str(d["priority"]), str(d["impact_class"]), d.get("assignee") or None),
@@ -132,7 +164,9 @@ class IssueListView(View):
         self._update(sql, e, "status = COALESCE(status_before_wait, 'in_progress'), status_before_wait = NULL", ())
 
     def _reopened(self, sql: Sql, e: Any, position: int) -> None:
-        self._update(sql, e, "status = CASE WHEN escalated_vendor IS NOT NULL THEN 'escalated' ELSE 'in_progress' END", ())
+        self._update(
+            sql, e, "status = CASE WHEN escalated_vendor IS NOT NULL THEN 'escalated' ELSE 'in_progress' END", ()
+        )
 
 
 BREACHED_CLOCK = (

@@ -22,8 +22,9 @@ class IssueQueries:
     def __init__(self, store: ViewStore) -> None:
         self.store = store
 
-    def list(self, filters: dict[str, str], limit: int, cursor: str | None, viewer: Actor,
-             now: datetime) -> tuple[list[dict[str, Any]], str | None]:
+    def list(
+        self, filters: dict[str, str], limit: int, cursor: str | None, viewer: Actor, now: datetime
+    ) -> tuple[list[dict[str, Any]], str | None]:
         return list_issues(self.store, filters, limit, cursor, viewer, now)
 
 
@@ -63,8 +64,13 @@ class ReadSide:
         runner = self.runner(desk)
         self._stop.clear()
         election = Election(self.settings)
-        self._thread = threading.Thread(target=runner.run, args=(self._stop, election),
-                                        kwargs={"idle_wait": 0.5}, daemon=True, name="kaizen-projections")
+        self._thread = threading.Thread(
+            target=runner.run,
+            args=(self._stop, election),
+            kwargs={"idle_wait": 0.5},
+            daemon=True,
+            name="kaizen-projections",
+        )
         self._thread.start()
         # SLA alerts and notification deliveries, in the elected process only (shares the election).
         self._notifications = start_notifications(desk, self.store, election, self._stop)
@@ -104,14 +110,22 @@ class ReportQueries:
     def __init__(self, store: ViewStore) -> None:
         self.store = store
 
-    def sla_compliance(self, group_by: str, viewer: Actor, now: datetime, start: datetime | None = None,
-                       end: datetime | None = None, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    def sla_compliance(
+        self,
+        group_by: str,
+        viewer: Actor,
+        now: datetime,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        filters: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
         from projections.reports import sla_compliance
 
         return sla_compliance(self.store, group_by, viewer, now, start, end, filters)
 
-    def vendor_response_times(self, viewer: Actor, start: datetime | None = None, end: datetime | None = None,
-                              priority: str | None = None) -> list[dict[str, Any]]:
+    def vendor_response_times(
+        self, viewer: Actor, start: datetime | None = None, end: datetime | None = None, priority: str | None = None
+    ) -> list[dict[str, Any]]:
         from projections.reports import vendor_response_times
 
         return vendor_response_times(self.store, viewer, start, end, priority)

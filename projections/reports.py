@@ -10,13 +10,18 @@ import statistics
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from domain.actor import Actor
 from domain.access import role_family
+from domain.actor import Actor
 from projections.store import ViewStore
 from projections.view import from_iso, iso
 
-GROUPS = {"vendor": "c.vendor", "priority": "c.priority", "module": "i.module", "site": "i.site",
-          "month": "SUBSTR(c.started_at, 1, 7)"}
+GROUPS = {
+    "vendor": "c.vendor",
+    "priority": "c.priority",
+    "module": "i.module",
+    "site": "i.site",
+    "month": "SUBSTR(c.started_at, 1, 7)",
+}
 
 
 def is_month_end(day: date, last: int = 3, first: int = 2) -> bool:
@@ -48,9 +53,15 @@ def _vendor_scope(viewer: Actor, clauses: list[str], params: list[Any]) -> None:
 FILTER_COLUMNS = {"vendor": "c.vendor", "priority": "c.priority", "module": "i.module", "site": "i.site"}
 
 
-def sla_compliance(store: ViewStore, group_by: str, viewer: Actor, now: datetime,
-                   start: datetime | None = None, end: datetime | None = None,
-                   filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def sla_compliance(
+    store: ViewStore,
+    group_by: str,
+    viewer: Actor,
+    now: datetime,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    filters: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
     """Per group: clocks, met, breached, running, % met of those decided (met + breached).
 
     `filters` narrows by vendor, priority, module and site (the console's filter bar)."""
@@ -79,11 +90,16 @@ def sla_compliance(store: ViewStore, group_by: str, viewer: Actor, now: datetime
     for row in rows:
         met, breached = int(row["met"] or 0), int(row["breached"] or 0)
         decided = met + breached
-        result.append({
-            group_by: row["grp"], "clocks": int(row["clocks"]), "met": met, "breached": breached,
-            "running": int(row["clocks"]) - decided,
-            "percent_met": round(100.0 * met / decided, 1) if decided else None,
-        })
+        result.append(
+            {
+                group_by: row["grp"],
+                "clocks": int(row["clocks"]),
+                "met": met,
+                "breached": breached,
+                "running": int(row["clocks"]) - decided,
+                "percent_met": round(100.0 * met / decided, 1) if decided else None,
+            }
+        )
     return result
 
 
@@ -94,8 +110,13 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def vendor_response_times(store: ViewStore, viewer: Actor, start: datetime | None = None,
-                          end: datetime | None = None, priority: str | None = None) -> list[dict[str, Any]]:
+def vendor_response_times(
+    store: ViewStore,
+    viewer: Actor,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    priority: str | None = None,
+) -> list[dict[str, Any]]:
     """Business hours from escalation to first vendor response, per vendor, priority and month,
     with the month-end close period apart from the rest of the month."""
     clauses = ["c.kind = 'vendor_response'", "c.stopped_at IS NOT NULL"]
@@ -108,7 +129,9 @@ def vendor_response_times(store: ViewStore, viewer: Actor, start: datetime | Non
     with store.transaction(commit=False) as sql:
         rows = sql.execute(
             "SELECT c.vendor, c.priority, c.started_at, c.business_seconds_used FROM sla_clock c"
-            f" WHERE {' AND '.join(clauses)}", params).fetchall()
+            f" WHERE {' AND '.join(clauses)}",
+            params,
+        ).fetchall()
     groups: dict[tuple[str, str, str, str], list[float]] = {}
     for row in rows:
         started = from_iso(row["started_at"])
@@ -117,9 +140,16 @@ def vendor_response_times(store: ViewStore, viewer: Actor, start: datetime | Non
         key = (row["vendor"], row["priority"], row["started_at"][:7], period)
         groups.setdefault(key, []).append(row["business_seconds_used"] / 3600.0)
     return [
-        {"vendor": vendor, "priority": prio, "month": month, "period": period, "count": len(hours),
-         "median_hours": round(statistics.median(hours), 2), "p90_hours": round(_percentile(hours, 0.9), 2),
-         "max_hours": round(max(hours), 2)}
+        {
+            "vendor": vendor,
+            "priority": prio,
+            "month": month,
+            "period": period,
+            "count": len(hours),
+            "median_hours": round(statistics.median(hours), 2),
+            "p90_hours": round(_percentile(hours, 0.9), 2),
+            "max_hours": round(max(hours), 2),
+        }
         for (vendor, prio, month, period), hours in sorted(groups.items())
     ]
 
@@ -133,9 +163,17 @@ def sla_at_risk(store: ViewStore, viewer: Actor, now: datetime, within: timedelt
         rows = sql.execute(
             "SELECT c.issue_key, c.kind, c.vendor, c.priority, c.due_at, i.title, i.module, i.site"
             f" FROM sla_clock c JOIN issue_list i ON i.key = c.issue_key WHERE {' AND '.join(clauses)}"
-            " ORDER BY c.due_at", params).fetchall()
-    return [{**row, "due_at": from_iso(row["due_at"]),
-             "minutes_left": int(((from_iso(row["due_at"]) or now) - now).total_seconds() // 60)} for row in rows]
+            " ORDER BY c.due_at",
+            params,
+        ).fetchall()
+    return [
+        {
+            **row,
+            "due_at": from_iso(row["due_at"]),
+            "minutes_left": int(((from_iso(row["due_at"]) or now) - now).total_seconds() // 60),
+        }
+        for row in rows
+    ]
 
 
 def open_breaches(store: ViewStore, now: datetime) -> dict[str, int]:
@@ -143,5 +181,7 @@ def open_breaches(store: ViewStore, now: datetime) -> dict[str, int]:
     with store.transaction(commit=False) as sql:
         rows = sql.execute(
             "SELECT vendor, COUNT(*) AS breached FROM sla_clock"
-            " WHERE stopped_at IS NULL AND paused = 0 AND due_at < ? GROUP BY vendor", (iso(now),)).fetchall()
+            " WHERE stopped_at IS NULL AND paused = 0 AND due_at < ? GROUP BY vendor",
+            (iso(now),),
+        ).fetchall()
     return {row["vendor"]: int(row["breached"]) for row in rows}

@@ -27,8 +27,9 @@ Progress = Callable[[int, int], None]
 
 
 class ProjectionRunner:
-    def __init__(self, desk: Any, store: ViewStore, views: Sequence[View], batch_size: int = 1000,
-                 poll_interval: float = 0.1) -> None:
+    def __init__(
+        self, desk: Any, store: ViewStore, views: Sequence[View], batch_size: int = 1000, poll_interval: float = 0.1
+    ) -> None:
         self.desk = desk
         self.store = store
         self.views = list(views)
@@ -73,8 +74,9 @@ class ProjectionRunner:
                 log.info("view %s: batch already applied elsewhere", view.name)
         return len(notifications)
 
-    def catch_up(self, views: Sequence[View] | None = None, progress: Progress | None = None,
-                 stop: threading.Event | None = None) -> int:
+    def catch_up(
+        self, views: Sequence[View] | None = None, progress: Progress | None = None, stop: threading.Event | None = None
+    ) -> int:
         total = 0
         head = self.head()
         while not (stop and stop.is_set()):

@@ -29,7 +29,8 @@ class PolicyBook:
         self.by_vendor: dict[str, list[tuple[str, int, SlaPolicyDocument]]] = {}
         for row in rows:
             self.by_vendor.setdefault(row["vendor"], []).append(
-                (row["recorded_at"], row["version"], SlaPolicyDocument.from_document(json.loads(row["document"]))))
+                (row["recorded_at"], row["version"], SlaPolicyDocument.from_document(json.loads(row["document"])))
+            )
         for versions in self.by_vendor.values():
             versions.sort(key=lambda v: v[1])
 
@@ -62,16 +63,19 @@ class SlaView(View):
         sql.execute(
             "CREATE TABLE IF NOT EXISTS sla_fact (issue_id TEXT NOT NULL, issue_key TEXT NOT NULL,"
             " version BIGINT NOT NULL, kind TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
-            " priority TEXT, vendor TEXT, waiting_on TEXT, PRIMARY KEY (issue_id, version))")
+            " priority TEXT, vendor TEXT, waiting_on TEXT, PRIMARY KEY (issue_id, version))"
+        )
         sql.execute(
             "CREATE TABLE IF NOT EXISTS sla_policy (vendor TEXT NOT NULL, version BIGINT NOT NULL,"
-            " recorded_at TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (vendor, version))")
+            " recorded_at TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (vendor, version))"
+        )
         sql.execute(
             "CREATE TABLE IF NOT EXISTS sla_clock (issue_key TEXT NOT NULL, idx INTEGER NOT NULL,"
             " kind TEXT NOT NULL, vendor TEXT NOT NULL, policy_version BIGINT NOT NULL, priority TEXT NOT NULL,"
             " target_seconds BIGINT NOT NULL, started_at TEXT NOT NULL, due_at TEXT NOT NULL, stopped_at TEXT,"
             " paused INTEGER NOT NULL, pauses TEXT NOT NULL, business_seconds_used BIGINT NOT NULL,"
-            " PRIMARY KEY (issue_key, idx))")
+            " PRIMARY KEY (issue_key, idx))"
+        )
         sql.execute("CREATE INDEX IF NOT EXISTS sla_clock_due ON sla_clock (due_at)")
 
     def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
@@ -84,8 +88,7 @@ class SlaView(View):
         sql.execute(
             "INSERT INTO sla_policy (vendor, version, recorded_at, document) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (vendor, version) DO NOTHING",
-            (d["vendor"], d["policy_version"], iso(event.timestamp),
-             json.dumps(d["document"], ensure_ascii=False)),
+            (d["vendor"], d["policy_version"], iso(event.timestamp), json.dumps(d["document"], ensure_ascii=False)),
         )
 
     def _on_fact(self, sql: Sql, event: Any, position: int) -> None:
@@ -97,8 +100,17 @@ class SlaView(View):
         sql.execute(
             "INSERT INTO sla_fact (issue_id, issue_key, version, kind, occurred_at, recorded_at, priority,"
             " vendor, waiting_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (issue_id, version) DO NOTHING",
-            (issue_id, key, event.originator_version, fact.kind, iso(fact.occurred_at), iso(fact.recorded_at),
-             fact.priority, fact.vendor, fact.on),
+            (
+                issue_id,
+                key,
+                event.originator_version,
+                fact.kind,
+                iso(fact.occurred_at),
+                iso(fact.recorded_at),
+                fact.priority,
+                fact.vendor,
+                fact.on,
+            ),
         )
         self.refresh_clocks(sql, issue_id, key)
 
@@ -122,9 +134,21 @@ class SlaView(View):
 def clock_row(key: str, idx: int, clock: SlaClock) -> tuple[Any, ...]:
     pauses = [[iso(a), iso(b)] for a, b in clock.paused]
     currently_paused = bool(clock.paused) and clock.paused[-1][1] is None and clock.stopped_at is None
-    return (key, idx, clock.kind, clock.vendor, clock.policy_version, clock.priority,
-            int(clock.target.total_seconds()), iso(clock.started_at), iso(clock.due_at), iso(clock.stopped_at),
-            1 if currently_paused else 0, json.dumps(pauses), clock.business_seconds_used)
+    return (
+        key,
+        idx,
+        clock.kind,
+        clock.vendor,
+        clock.policy_version,
+        clock.priority,
+        int(clock.target.total_seconds()),
+        iso(clock.started_at),
+        iso(clock.due_at),
+        iso(clock.stopped_at),
+        1 if currently_paused else 0,
+        json.dumps(pauses),
+        clock.business_seconds_used,
+    )
 
 
 def load_facts(sql: Sql, issue_id: str) -> list[SlaFact]:
@@ -134,8 +158,16 @@ def load_facts(sql: Sql, issue_id: str) -> list[SlaFact]:
     for r in rows:
         occurred, recorded = from_iso(r["occurred_at"]), from_iso(r["recorded_at"])
         assert occurred is not None and recorded is not None
-        facts.append(SlaFact(kind=r["kind"], occurred_at=occurred, recorded_at=recorded, priority=r["priority"],
-                             vendor=r["vendor"], on=r["waiting_on"]))
+        facts.append(
+            SlaFact(
+                kind=r["kind"],
+                occurred_at=occurred,
+                recorded_at=recorded,
+                priority=r["priority"],
+                vendor=r["vendor"],
+                on=r["waiting_on"],
+            )
+        )
     return monotonic(facts)
 
 

@@ -47,8 +47,11 @@ class AuditEvents(MethodView):
         app = desk()
         items = [to_json(describe_stored(app, n)) for n in iterate_log(app, query["after"], query["limit"])]
         last = items[-1]["position"] if items else query["after"]
-        return {"items": items, "next_cursor": str(last) if len(items) == query["limit"] else None,
-                "last_position": last}
+        return {
+            "items": items,
+            "next_cursor": str(last) if len(items) == query["limit"] else None,
+            "last_position": last,
+        }
 
 
 @blp.route("/audit/verify")
@@ -58,9 +61,15 @@ class AuditVerify(MethodView):
         """Recompute every hash chain; name the first broken event of each aggregate."""
         _auditor()
         report = verify(desk())
-        return {"ok": report.ok, "events": report.events, "aggregates": report.aggregates,
-                "broken": [{"aggregate": b.name, "aggregate_id": b.aggregate_id, "version": b.version,
-                            "reason": b.reason} for b in report.broken]}
+        return {
+            "ok": report.ok,
+            "events": report.events,
+            "aggregates": report.aggregates,
+            "broken": [
+                {"aggregate": b.name, "aggregate_id": b.aggregate_id, "version": b.version, "reason": b.reason}
+                for b in report.broken
+            ],
+        }
 
 
 @blp.route("/audit/export")

@@ -34,12 +34,17 @@ class PeriodQuery(StrictSchema):
     from_ = fields.DateTime(data_key="from", load_default=None)
     to = fields.DateTime(load_default=None)
     priority = fields.String(load_default=None, validate=validate.OneOf(["P1", "P2", "P3", "P4"]))
-    group_by = fields.String(load_default="vendor", validate=validate.OneOf(["vendor", "priority", "module",
-                                                                             "site", "month"]))
+    group_by = fields.String(
+        load_default="vendor", validate=validate.OneOf(["vendor", "priority", "module", "site", "month"])
+    )
     min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
     vendor = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
-    module = fields.String(load_default=None, validate=validate.OneOf(
-        ["finance", "warehouse", "production", "sales", "purchasing", "hr", "reporting", "other"]))
+    module = fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            ["finance", "warehouse", "production", "sales", "purchasing", "hr", "reporting", "other"]
+        ),
+    )
     site = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
 
 
@@ -94,8 +99,9 @@ def _answer(items: list[dict[str, Any]], name: str) -> Response | dict[str, Any]
         writer_.writeheader()
         for item in items:
             writer_.writerow({k: json_safe(v) for k, v in item.items()})
-        return Response(out.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(
+            out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
+        )
     return {"items": json_safe(items), "next_cursor": None}
 
 
@@ -122,8 +128,12 @@ class VendorPolicy(MethodView):
     def get(self, vendor: str) -> Response:
         reader()
         policy = desk().get_policy(vendor)
-        body = {"vendor": vendor, "version": policy.version, **policy.document,
-                "published_at": json_safe(policy.published_at)}
+        body = {
+            "vendor": vendor,
+            "version": policy.version,
+            **policy.document,
+            "published_at": json_safe(policy.published_at),
+        }
         response = Response(_json(body), mimetype="application/json")
         response.headers["ETag"] = f'"{policy.version}"'
         return response
@@ -140,8 +150,12 @@ class VendorPolicy(MethodView):
         expected = int(match) if match.isdigit() else None
         receipt = desk().put_policy(Context(actor, expected_version=expected), vendor, document)
         policy = desk().get_policy(vendor)
-        body = {"vendor": vendor, "version": policy.version, **policy.document,
-                "published_at": json_safe(policy.published_at)}
+        body = {
+            "vendor": vendor,
+            "version": policy.version,
+            **policy.document,
+            "published_at": json_safe(policy.published_at),
+        }
         response = Response(_json(body), mimetype="application/json")
         response.headers["ETag"] = f'"{policy.version}"'
         if receipt.position is not None:

@@ -76,7 +76,8 @@ def exposition(lag: Mapping[str, int] | None, breaches: Mapping[str, int] | None
     if lag is not None:
         extra.register(_ScrapeTimeGauge("kaizen_projection_lag_events", "Events a view trails the log by", "view", lag))
     if breaches is not None:
-        extra.register(_ScrapeTimeGauge("kaizen_open_sla_breaches", "Running SLA clocks past their due time",
-                                        "vendor", breaches))
+        extra.register(
+            _ScrapeTimeGauge("kaizen_open_sla_breaches", "Running SLA clocks past their due time", "vendor", breaches)
+        )
     output += generate_latest(extra)
     return output, CONTENT_TYPE_LATEST

@@ -164,8 +164,9 @@ def charts(rows: list[dict[str, Any]], f: Filters) -> tuple[BarChart, list[tuple
 
 def breakdown(read: Any, viewer: Viewer, f: Filters, now: datetime, group: str) -> list[dict[str, Any]]:
     """GET /reports/sla-compliance?group_by=<priority|module|site>&from&to&vendor&priority&module&site."""
-    rows: list[dict[str, Any]] = read.reports.sla_compliance(group, viewer.actor, now, f.start, f.end,
-                                                             f.report_filters())
+    rows: list[dict[str, Any]] = read.reports.sla_compliance(
+        group, viewer.actor, now, f.start, f.end, f.report_filters()
+    )
     return rows
 
 

@@ -8,10 +8,17 @@ from application.config import store_settings
 from application.desk import KaizenDesk
 from application.errors import IdempotencyKeyReused, NotFound, StaleVersion
 from domain.errors import TransitionRefused
-from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, ctx
+from tests.conftest import REPORTER, VENDOR_SAP, FakeClock, ctx
 
-ISSUE = dict(title="月结凭证无法过账 — GL posting fails", description="Posting run stops at 40%",
-             module="finance", impact_scope="company", urgency="blocking", vendor="sap", site="HK")
+ISSUE = dict(
+    title="月结凭证无法过账 — GL posting fails",
+    description="Posting run stops at 40%",
+    module="finance",
+    impact_scope="company",
+    urgency="blocking",
+    vendor="sap",
+    site="HK",
+)
 
 
 def test_keys_are_sequential_and_lookups_work(desk: KaizenDesk) -> None:
@@ -39,8 +46,16 @@ def test_full_life_cycle_is_stored_and_reloaded(desk: KaizenDesk, store_url: str
         assert issue.status == "closed" and issue.version == 9
         assert issue.escalation["vendor_ticket"] == "INC-0042"
         assert [h["type"] for h in other.history(key)] == [
-            "Reported", "Triaged", "Responded", "EscalatedToVendor", "VendorUpdated",
-            "WaitingStarted", "Resumed", "Resolved", "Closed"]
+            "Reported",
+            "Triaged",
+            "Responded",
+            "EscalatedToVendor",
+            "VendorUpdated",
+            "WaitingStarted",
+            "Resumed",
+            "Resolved",
+            "Closed",
+        ]
         assert other.get_issue(key, version=4).status == "escalated"
     finally:
         other.close()
@@ -77,7 +92,7 @@ def test_snapshots_keep_long_histories_loadable(desk: KaizenDesk) -> None:
     issue = desk.get_issue(key)
     assert issue.version == 121 and len(issue.comments) == 120
     assert desk.snapshots is not None
-    assert list(desk.snapshots.get(issue.id, desc=True, limit=1))[0].originator_version == 100
+    assert next(iter(desk.snapshots.get(issue.id, desc=True, limit=1))).originator_version == 100
     assert desk.get_issue(key, version=60).version == 60
 
 

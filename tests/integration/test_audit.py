@@ -14,8 +14,14 @@ from application.desk import KaizenDesk
 from application.importer import ImportLineError, import_lines
 from tests.conftest import REPORTER, VENDOR_SAP, FakeClock, ctx
 
-ISSUE = dict(title="AP invoice stuck", description="d", module="finance", impact_scope="team",
-             urgency="degraded", vendor="oracle")
+ISSUE = dict(
+    title="AP invoice stuck",
+    description="d",
+    module="finance",
+    impact_scope="team",
+    urgency="degraded",
+    vendor="oracle",
+)
 
 
 def _history(desk: KaizenDesk) -> str:
@@ -60,18 +66,27 @@ def test_tampering_is_detected_and_named(desk: KaizenDesk, store_url: str, tampe
     ident: object = str(iid) if store_url.startswith("postgres") else iid.hex  # SQLite keeps hex text
     if tamper == "change_field":
         state = _read_state(store_url, table, ident, 3)
-        _execute(store_url, f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 3",
-                 (state.replace(b"INC-1", b"INC-9"), ident))
+        _execute(
+            store_url,
+            f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 3",
+            (state.replace(b"INC-1", b"INC-9"), ident),
+        )
         expected = 3
     elif tamper == "delete_event":
         _execute(store_url, f"DELETE FROM {table} WHERE originator_id = %s AND originator_version = 2", (ident,))
         expected = 2
     else:
         two, three = _read_state(store_url, table, ident, 2), _read_state(store_url, table, ident, 3)
-        _execute(store_url, f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 2",
-                 (three, ident))
-        _execute(store_url, f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 3",
-                 (two, ident))
+        _execute(
+            store_url,
+            f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 2",
+            (three, ident),
+        )
+        _execute(
+            store_url,
+            f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 3",
+            (two, ident),
+        )
         expected = 2
     report = verify(desk)
     assert [(b.name, b.version) for b in report.broken] == [(key, expected)]
@@ -80,15 +95,17 @@ def test_tampering_is_detected_and_named(desk: KaizenDesk, store_url: str, tampe
 def _read_state(store_url: str, table: str, ident: object, version: int) -> bytes:
     if store_url.startswith("sqlite"):
         conn = sqlite3.connect(store_url.removeprefix("sqlite:///"))
-        row = conn.execute(f"SELECT state FROM {table} WHERE originator_id = ? AND originator_version = ?",
-                           (ident, version)).fetchone()
+        row = conn.execute(
+            f"SELECT state FROM {table} WHERE originator_id = ? AND originator_version = ?", (ident, version)
+        ).fetchone()
         conn.close()
         return bytes(row[0])
     import psycopg
 
     with psycopg.connect(store_url) as conn:
-        row = conn.execute(f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = %s",
-                           (ident, version)).fetchone()
+        row = conn.execute(
+            f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = %s", (ident, version)
+        ).fetchone()
         assert row is not None
         return bytes(row[0])
 
@@ -103,20 +120,64 @@ def test_export_streams_every_event_in_order(desk: KaizenDesk) -> None:
     assert lines[0]["type"].endswith("Reported") or lines[0]["type"].endswith("Started")
 
 
-IMPORT = "\n".join(json.dumps(line, ensure_ascii=False) for line in [
-    {"at": "2026-03-02T09:15:00+08:00", "actor": "lina", "role": "reporter", "via": None, "command": "report",
-     "ref": "r-17", "data": {"title": "月结报表数字不对", "description": "Trial balance off by 0.01",
-                             "module": "reporting", "impact_scope": "department", "urgency": "degraded",
-                             "vendor": "multiable", "site": "HK"}},
-    {"at": "2026-03-02T10:00:00+08:00", "actor": "wong", "role": "admin", "via": None, "command": "triage",
-     "ref": "r-17", "data": {"assignee": "wong"}},
-    {"at": "2026-03-02T11:00:00+08:00", "actor": "wong", "role": "admin", "via": None, "command": "escalate",
-     "ref": "r-17", "data": {"vendor": "multiable", "vendor_ticket": "MA-2026-0301"}},
-    {"at": "2026-03-03T09:30:00+08:00", "actor": "ma-support", "role": "vendor:multiable", "via": None,
-     "command": "vendor-updates", "ref": "r-17", "data": {"message": "Rounding rule fixed in patch 8.1"}},
-    {"at": "2026-03-04T09:30:00+08:00", "actor": "wong", "role": "admin", "via": None, "command": "resolve",
-     "ref": "r-17", "data": {"resolution": "Patch applied"}},
-])
+IMPORT = "\n".join(
+    json.dumps(line, ensure_ascii=False)
+    for line in [
+        {
+            "at": "2026-03-02T09:15:00+08:00",
+            "actor": "lina",
+            "role": "reporter",
+            "via": None,
+            "command": "report",
+            "ref": "r-17",
+            "data": {
+                "title": "月结报表数字不对",
+                "description": "Trial balance off by 0.01",
+                "module": "reporting",
+                "impact_scope": "department",
+                "urgency": "degraded",
+                "vendor": "multiable",
+                "site": "HK",
+            },
+        },
+        {
+            "at": "2026-03-02T10:00:00+08:00",
+            "actor": "wong",
+            "role": "admin",
+            "via": None,
+            "command": "triage",
+            "ref": "r-17",
+            "data": {"assignee": "wong"},
+        },
+        {
+            "at": "2026-03-02T11:00:00+08:00",
+            "actor": "wong",
+            "role": "admin",
+            "via": None,
+            "command": "escalate",
+            "ref": "r-17",
+            "data": {"vendor": "multiable", "vendor_ticket": "MA-2026-0301"},
+        },
+        {
+            "at": "2026-03-03T09:30:00+08:00",
+            "actor": "ma-support",
+            "role": "vendor:multiable",
+            "via": None,
+            "command": "vendor-updates",
+            "ref": "r-17",
+            "data": {"message": "Rounding rule fixed in patch 8.1"},
+        },
+        {
+            "at": "2026-03-04T09:30:00+08:00",
+            "actor": "wong",
+            "role": "admin",
+            "via": None,
+            "command": "resolve",
+            "ref": "r-17",
+            "data": {"resolution": "Patch applied"},
+        },
+    ]
+)
 
 
 def test_import_keeps_business_time_and_is_rerunnable(desk: KaizenDesk, clock: FakeClock) -> None:
@@ -133,15 +194,48 @@ def test_import_keeps_business_time_and_is_rerunnable(desk: KaizenDesk, clock: F
 
 
 def test_import_validates_whole_file_before_writing(desk: KaizenDesk) -> None:
-    bad = IMPORT + "\n" + json.dumps({"at": "2026-03-05T09:00:00+08:00", "actor": "wong", "role": "admin",
-                                      "command": "close", "ref": "r-99", "data": {}})
+    bad = (
+        IMPORT
+        + "\n"
+        + json.dumps(
+            {
+                "at": "2026-03-05T09:00:00+08:00",
+                "actor": "wong",
+                "role": "admin",
+                "command": "close",
+                "ref": "r-99",
+                "data": {},
+            }
+        )
+    )
     with pytest.raises(ImportLineError, match="line 6: ref 'r-99' is not defined"):
         import_lines(desk, bad)
     assert not desk.recorder.max_notification_id()
-    refused = IMPORT + "\n" + json.dumps({"at": "2026-03-05T09:00:00+08:00", "actor": "wong", "role": "admin",
-                                          "command": "reopen", "ref": "r-17", "data": {"reason": "x"}}) + "\n" + \
-        json.dumps({"at": "2026-03-05T09:01:00+08:00", "actor": "wong", "role": "admin", "command": "reopen",
-                    "ref": "r-17", "data": {"reason": "twice"}})
+    refused = (
+        IMPORT
+        + "\n"
+        + json.dumps(
+            {
+                "at": "2026-03-05T09:00:00+08:00",
+                "actor": "wong",
+                "role": "admin",
+                "command": "reopen",
+                "ref": "r-17",
+                "data": {"reason": "x"},
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "at": "2026-03-05T09:01:00+08:00",
+                "actor": "wong",
+                "role": "admin",
+                "command": "reopen",
+                "ref": "r-17",
+                "data": {"reason": "twice"},
+            }
+        )
+    )
     with pytest.raises(ImportLineError, match="line 7: cannot reopen"):
         import_lines(desk, refused)
     with pytest.raises(ImportLineError, match="line 1: not valid JSON"):
@@ -179,10 +273,20 @@ def _bulk_issues(desk: KaizenDesk, count: int, start: int) -> None:
     from domain.issue import Issue
 
     for first in range(start, start + count, 250):
-        issues = [Issue.report(f"KZ-{n}", title=f"Issue {n} 月结", description="d" * 200, module="finance",
-                               impact_scope="team", urgency="minor", vendor="sap", actor=REPORTER,
-                               occurred_at=datetime(2026, 3, 2, tzinfo=UTC))
-                  for n in range(first, min(first + 250, start + count))]
+        issues = [
+            Issue.report(
+                f"KZ-{n}",
+                title=f"Issue {n} 月结",
+                description="d" * 200,
+                module="finance",
+                impact_scope="team",
+                urgency="minor",
+                vendor="sap",
+                actor=REPORTER,
+                occurred_at=datetime(2026, 3, 2, tzinfo=UTC),
+            )
+            for n in range(first, min(first + 250, start + count))
+        ]
         desk.save(*issues)
 
 
@@ -211,8 +315,9 @@ def test_export_memory_does_not_grow_with_the_log(desk: KaizenDesk) -> None:
 
 
 def test_signing_secrets_are_redacted_in_every_log_read_but_still_verified(desk: KaizenDesk) -> None:
-    _, secret = desk.create_subscription(ctx(), kind="email", target="erp-team@example.com",
-                                         events=["issue.reported"], language="en")
+    _, secret = desk.create_subscription(
+        ctx(), kind="email", target="erp-team@example.com", events=["issue.reported"], language="en"
+    )
     assert secret
     out = io.StringIO()
     export_jsonl(desk, out)

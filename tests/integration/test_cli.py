@@ -129,8 +129,9 @@ def test_import_prints_refs_to_keys_on_the_last_line(kaizen: Kaizen, tmp_path: P
     assert (code, out) == (1, "") and one_line_error(err) and "line 1" in err
 
 
-def test_replay_shows_sla_clock_state_after_each_event(store_url: str, monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_replay_shows_sla_clock_state_after_each_event(
+    store_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from application.config import store_settings
     from application.context import Context
     from application.desk import KaizenDesk
@@ -138,8 +139,15 @@ def test_replay_shows_sla_clock_state_after_each_event(store_url: str, monkeypat
 
     monkeypatch.setenv("KAIZEN_DATABASE_URL", store_url)
     desk = KaizenDesk(store_settings(store_url))
-    key = desk.report(Context(Actor("lina", "reporter")), title="MRP run slow", description="d", module="production",
-                      impact_scope="company", urgency="blocking", vendor="sap").key
+    key = desk.report(
+        Context(Actor("lina", "reporter")),
+        title="MRP run slow",
+        description="d",
+        module="production",
+        impact_scope="company",
+        urgency="blocking",
+        vendor="sap",
+    ).key
     desk.escalate(Context(Actor("wong", "admin")), key, vendor="sap", vendor_ticket="INC-7")
     desk.record_vendor_update(Context(Actor("sap", "vendor:sap")), key, message="on it")
     desk.close()

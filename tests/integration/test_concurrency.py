@@ -22,8 +22,17 @@ PER_PROCESS = 15
 def _report_many(url: str, count: int, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     sys.path.insert(0, ROOT)
     desk = KaizenDesk(store_settings(url))
-    keys = [desk.report(ctx(REPORTER), title=f"from {os.getpid()}", description="d", module="hr",
-                        impact_scope="user", urgency="minor").key for _ in range(count)]
+    keys = [
+        desk.report(
+            ctx(REPORTER),
+            title=f"from {os.getpid()}",
+            description="d",
+            module="hr",
+            impact_scope="user",
+            urgency="minor",
+        ).key
+        for _ in range(count)
+    ]
     desk.close()
     queue.put(keys)
 
@@ -52,8 +61,9 @@ def test_paging_the_global_log_never_skips_or_repeats_while_writers_run(postgres
     def write() -> None:
         writer = KaizenDesk(store_settings(postgres_url))
         while not stop.is_set():
-            writer.report(ctx(REPORTER), title="busy", description="d", module="hr", impact_scope="user",
-                          urgency="minor")
+            writer.report(
+                ctx(REPORTER), title="busy", description="d", module="hr", impact_scope="user", urgency="minor"
+            )
         writer.close()
 
     threads = [threading.Thread(target=write) for _ in range(3)]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+
 import pytest
 
 from application.config import store_settings
@@ -24,8 +25,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def populate(desk: KaizenDesk, clock: FakeClock, issues: int = 12) -> int:
     position = 0
     for n in range(issues):
-        key = desk.report(ctx(REPORTER), title=f"Issue {n}", description="d", module="finance",
-                          impact_scope=["company", "team", "user"][n % 3], urgency="blocking", vendor="sap").key
+        key = desk.report(
+            ctx(REPORTER),
+            title=f"Issue {n}",
+            description="d",
+            module="finance",
+            impact_scope=["company", "team", "user"][n % 3],
+            urgency="blocking",
+            vendor="sap",
+        ).key
         clock.advance(minutes=20)
         desk.triage(ctx(), key, assignee="admin-wong")
         if n % 2 == 0:
@@ -89,8 +97,9 @@ def test_read_your_writes_waits_for_position(desk: KaizenDesk, store_url: str, c
     read = ReadSide(store_settings(store_url))
     read.start(desk)
     try:
-        receipt = desk.report(ctx(REPORTER), title="Need it now", description="d", module="sales",
-                              impact_scope="user", urgency="minor")
+        receipt = desk.report(
+            ctx(REPORTER), title="Need it now", description="d", module="sales", impact_scope="user", urgency="minor"
+        )
         assert read.wait_for(receipt.position or 0, timeout=10)
         items, _ = read.issues.list({"text": "need it"}, 10, None, ADMIN, clock.now)
         assert [i["key"] for i in items] == [receipt.key]
@@ -120,8 +129,9 @@ WORKER = (
 
 
 def _start_worker(url: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", WORKER.format(root=ROOT, url=url)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER.format(root=ROOT, url=url)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def _wait(predicate: object, timeout: float = 30.0) -> bool:

@@ -31,8 +31,18 @@ def test_vendor_response_and_compliance_figures(desk: KaizenDesk, store_url: str
     runner.catch_up()
     reports = ReportQueries(store)
     rows = reports.vendor_response_times(ADMIN)
-    assert rows == [{"vendor": "sap", "priority": "P1", "month": "2026-03", "period": "rest_of_month", "count": 3,
-                     "median_hours": round(50 / 60, 2), "p90_hours": 1.5, "max_hours": 1.5}]
+    assert rows == [
+        {
+            "vendor": "sap",
+            "priority": "P1",
+            "month": "2026-03",
+            "period": "rest_of_month",
+            "count": 3,
+            "median_hours": round(50 / 60, 2),
+            "p90_hours": 1.5,
+            "max_hours": 1.5,
+        }
+    ]
     by_vendor = {r["vendor"]: r for r in reports.sla_compliance("vendor", ADMIN, clock.now)}
     sap = by_vendor["sap"]
     # vendor_response: 2 met, 1 breached (90 min); vendor_update (PT4H): the three first intervals met,
@@ -45,8 +55,12 @@ def test_vendor_response_and_compliance_figures(desk: KaizenDesk, store_url: str
     # a vendor sees only its own rows
     assert {r["vendor"] for r in reports.sla_compliance("vendor", VENDOR_SAP, clock.now)} == {"sap"}
     at_risk = reports.sla_at_risk(ADMIN, clock.now, timedelta(hours=24))
-    assert {r["kind"] for r in at_risk} <= {"vendor_resolution", "vendor_update", "internal_resolution",
-                                             "internal_response"}
+    assert {r["kind"] for r in at_risk} <= {
+        "vendor_resolution",
+        "vendor_update",
+        "internal_resolution",
+        "internal_response",
+    }
     store.close()
 
 
@@ -59,8 +73,9 @@ def test_month_end_close_days() -> None:
     assert not is_month_end(datetime(2026, 3, 28).date())  # Saturday
 
 
-def test_clock_uses_the_policy_version_in_force_when_it_started(desk: KaizenDesk, store_url: str,
-                                                                clock: FakeClock) -> None:
+def test_clock_uses_the_policy_version_in_force_when_it_started(
+    desk: KaizenDesk, store_url: str, clock: FakeClock
+) -> None:
     from domain.sla_defaults import default_policy_document
 
     before = desk.report(ctx(REPORTER), title="before", **P1).key
@@ -85,4 +100,3 @@ def test_clock_uses_the_policy_version_in_force_when_it_started(desk: KaizenDesk
     assert (vendor_response(after)["policy_version"], vendor_response(after)["target"]) == (1, "PT2H")
     assert desk.get_policy("sap").version == 1 and len(desk.policy_history("sap")) == 2
     store.close()
-

@@ -21,9 +21,16 @@ def _store_fixture(desk: KaizenDesk) -> None:
     state = fixture["state"]
     decoded = desk.mapper.transcoder.decode(json.dumps(state).encode())
     state["hash"] = chain_hash(None, fixture["topic"], aggregate_id("KZ-1"), 1, decoded)
-    desk.recorder.insert_events([StoredEvent(
-        originator_id=aggregate_id("KZ-1"), originator_version=1, topic=fixture["topic"],
-        state=json.dumps(state, ensure_ascii=False).encode("utf-8"))])
+    desk.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=aggregate_id("KZ-1"),
+                originator_version=1,
+                topic=fixture["topic"],
+                state=json.dumps(state, ensure_ascii=False).encode("utf-8"),
+            )
+        ]
+    )
 
 
 def test_version_one_event_is_upcast_on_load(desk: KaizenDesk) -> None:
@@ -40,5 +47,5 @@ def test_new_events_are_written_at_the_current_class_version(desk: KaizenDesk) -
 
     desk.report(ctx(REPORTER), title="t", description="d", module="sales", impact_scope="user", urgency="minor")
     stored = desk.recorder.select_notifications(start=1, limit=10)
-    reported = [s for s in stored if s.topic.endswith("Issue.Reported")][0]
+    reported = next(s for s in stored if s.topic.endswith("Issue.Reported"))
     assert json.loads(reported.state)["class_version"] == 2

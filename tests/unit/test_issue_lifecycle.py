@@ -18,8 +18,14 @@ VENDOR = Actor("sap-support", "vendor:sap")
 
 
 def new_issue(**overrides: str) -> Issue:
-    fields = dict(title="GL posting fails", description="stops at batch 14", module="finance",
-                  impact_scope="company", urgency="blocking", vendor="sap")
+    fields = dict(
+        title="GL posting fails",
+        description="stops at batch 14",
+        module="finance",
+        impact_scope="company",
+        urgency="blocking",
+        vendor="sap",
+    )
     fields.update(overrides)
     return Issue.report("KZ-1", actor=REPORTER, occurred_at=T0, **fields)  # type: ignore[arg-type]
 
@@ -54,18 +60,78 @@ PATHS = {
 }
 # (state, step) -> allowed? Everything not listed is refused.
 ALLOWED = {
-    "new": {"triage", "assign", "respond", "comment", "escalate", "wait_reporter", "workaround", "change",
-            "resolve", "override"},
-    "triaged": {"triage", "assign", "respond", "comment", "escalate", "wait_reporter", "workaround", "change",
-                "resolve", "override"},
-    "in_progress": {"triage", "assign", "respond", "comment", "escalate", "wait_reporter", "workaround", "change",
-                    "resolve", "override"},
-    "escalated": {"triage", "assign", "respond", "comment", "vendor_update", "wait_reporter", "wait_customer",
-                  "workaround", "change", "resolve", "override"},
-    "waiting_on_reporter": {"triage", "assign", "respond", "comment", "resume", "workaround", "change", "resolve",
-                            "override"},
-    "waiting_on_customer": {"triage", "assign", "respond", "comment", "vendor_update", "resume", "workaround",
-                            "change", "resolve", "override"},
+    "new": {
+        "triage",
+        "assign",
+        "respond",
+        "comment",
+        "escalate",
+        "wait_reporter",
+        "workaround",
+        "change",
+        "resolve",
+        "override",
+    },
+    "triaged": {
+        "triage",
+        "assign",
+        "respond",
+        "comment",
+        "escalate",
+        "wait_reporter",
+        "workaround",
+        "change",
+        "resolve",
+        "override",
+    },
+    "in_progress": {
+        "triage",
+        "assign",
+        "respond",
+        "comment",
+        "escalate",
+        "wait_reporter",
+        "workaround",
+        "change",
+        "resolve",
+        "override",
+    },
+    "escalated": {
+        "triage",
+        "assign",
+        "respond",
+        "comment",
+        "vendor_update",
+        "wait_reporter",
+        "wait_customer",
+        "workaround",
+        "change",
+        "resolve",
+        "override",
+    },
+    "waiting_on_reporter": {
+        "triage",
+        "assign",
+        "respond",
+        "comment",
+        "resume",
+        "workaround",
+        "change",
+        "resolve",
+        "override",
+    },
+    "waiting_on_customer": {
+        "triage",
+        "assign",
+        "respond",
+        "comment",
+        "vendor_update",
+        "resume",
+        "workaround",
+        "change",
+        "resolve",
+        "override",
+    },
     "resolved": {"comment", "workaround", "reopen", "close"},
     "closed": set(),
 }

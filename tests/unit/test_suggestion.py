@@ -17,8 +17,14 @@ ADMIN = Actor("wong", "admin")
 
 
 def suggestion(key: str = "SG-1") -> Suggestion:
-    return Suggestion.submit(key, title="Mandatory cost centre", description="x", module="finance",
-                             actor=Actor("lina", "reporter"), occurred_at=T0)
+    return Suggestion.submit(
+        key,
+        title="Mandatory cost centre",
+        description="x",
+        module="finance",
+        actor=Actor("lina", "reporter"),
+        occurred_at=T0,
+    )
 
 
 def voter(name: str) -> Actor:
@@ -73,9 +79,16 @@ def test_decline_needs_undecided_and_scores_are_bounded() -> None:
         s.plan("R1", ADMIN, T0)
 
 
-@pytest.mark.parametrize(("amount", "currency", "message"), [
-    ("-1", "HKD", "positive"), ("abc", "HKD", "not a decimal"), ("10", "XXX", "ISO 4217"),
-    ("10.5", "IDR", "0 decimal places"), ("1.001", "USD", "2 decimal places")])
+@pytest.mark.parametrize(
+    ("amount", "currency", "message"),
+    [
+        ("-1", "HKD", "positive"),
+        ("abc", "HKD", "not a decimal"),
+        ("10", "XXX", "ISO 4217"),
+        ("10.5", "IDR", "0 decimal places"),
+        ("1.001", "USD", "2 decimal places"),
+    ],
+)
 def test_money_is_validated(amount: str, currency: str, message: str) -> None:
     with pytest.raises(InvalidCommand, match=message):
         Money.of(amount, currency)
