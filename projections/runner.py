@@ -68,6 +68,7 @@ class ProjectionRunner:
                 with self.store.transaction() as sql:
                     for event, position in todo:
                         view.apply(sql, event, position)
+                    view.flush(sql)
                     self.store.record(sql, view.name, todo[-1][1])
             except IntegrityError:
                 # Another runner committed this batch first; its rows stand, ours rolled back.

@@ -59,6 +59,9 @@ class SlaView(View):
     tables = ("sla_fact", "sla_policy", "sla_clock")
     policy_now = False
 
+    def __init__(self) -> None:
+        self._dirty: dict[str, str] = {}  # issue id -> key, touched in the current batch
+
     def create(self, sql: Sql) -> None:
         sql.execute(
             "CREATE TABLE IF NOT EXISTS sla_fact (issue_id TEXT NOT NULL, issue_key TEXT NOT NULL,"
@@ -112,14 +115,24 @@ class SlaView(View):
                 fact.on,
             ),
         )
-        self.refresh_clocks(sql, issue_id, key)
+        self._dirty[issue_id] = key
+
+    def flush(self, sql: Sql) -> None:
+        """Recompute each touched issue's clocks once per batch, from all its facts so far:
+        the same rows as recomputing after every fact (clocks depend only on the facts), but
+        an issue with ten facts in a batch is computed once instead of ten times."""
+        dirty, self._dirty = self._dirty, {}
+        if not dirty:
+            return
+        book = PolicyBook(sql.execute("SELECT * FROM sla_policy").fetchall(), self.policy_now)
+        for issue_id, key in dirty.items():
+            self.refresh_clocks(sql, issue_id, key, book)
 
     def _key_of(self, sql: Sql, issue_id: str) -> str:
         return str(sql.execute("SELECT issue_key FROM sla_fact WHERE issue_id = ? LIMIT 1", (issue_id,)).scalar())
 
-    def refresh_clocks(self, sql: Sql, issue_id: str, key: str) -> None:
+    def refresh_clocks(self, sql: Sql, issue_id: str, key: str, book: PolicyBook) -> None:
         facts = load_facts(sql, issue_id)
-        book = PolicyBook(sql.execute("SELECT * FROM sla_policy").fetchall(), self.policy_now)
         clocks = compute_clocks(facts, book.resolve, facts[-1].occurred_at) if facts else []
         sql.execute("DELETE FROM sla_clock WHERE issue_key = ?", (key,))
         for idx, clock in enumerate(clocks):

@@ -26,7 +26,7 @@ def iso(value: datetime | None) -> str | None:
 def from_iso(value: str | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(value)  # Python 3.11 reads the trailing Z (10x faster than strptime)
 
 
 class View(ABC):
@@ -42,6 +42,10 @@ class View(ABC):
     def drop(self, sql: Sql) -> None:
         for table in self.tables:
             sql.execute(f"DROP TABLE IF EXISTS {table}")
+
+    def flush(self, sql: Sql) -> None:
+        """Called once per batch, before the position is recorded in the same transaction:
+        a view may defer work that only the batch's last event for a row needs."""
 
     def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
         """Event name -> handler; events without a handler only advance the position."""
