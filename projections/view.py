@@ -43,7 +43,7 @@ class View(ABC):
         for table in self.tables:
             sql.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def flush(self, sql: Sql) -> None:
+    def flush(self, sql: Sql) -> None:  # noqa: B027 - an optional hook; most views need none
         """Called once per batch, before the position is recorded in the same transaction:
         a view may defer work that only the batch's last event for a row needs."""
 
