@@ -127,5 +127,9 @@ def test_demo_puts_the_improvement_loop_on_the_calendar(store_url: str) -> None:
         meeting = desk.get_meeting("MT-1")
         assert meeting.cadence == "monthly" and meeting.meeting_date > NOW.date()
         assert {a["department"] for a in meeting.attendees} >= {"finance", "warehouse", "production"}
+        from domain.health import Quarter
+
+        last_quarter = Quarter.containing(NOW).previous
+        assert desk.get_health_check(str(last_quarter)) is not None  # the ERP integration's figures
     finally:
         desk.close()
