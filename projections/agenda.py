@@ -151,7 +151,13 @@ def _breached_issues(sql: Sql, now: datetime) -> list[dict[str, Any]]:
             " OR (stopped_at IS NULL AND paused = 0 AND due_at < ?)) ORDER BY idx",
             (r["key"], stamp),
         ).fetchall()
-        items.append({**r, "reported_at": from_iso(r["reported_at"]), "breached_clocks": [c["kind"] for c in clocks]})
+        items.append(
+            {
+                **r,
+                "reported_at": from_iso(r["reported_at"]),
+                "breached_clocks": list(dict.fromkeys(c["kind"] for c in clocks)),
+            }
+        )
     return items
 
 
