@@ -323,3 +323,35 @@ def test_signing_secrets_are_redacted_in_every_log_read_but_still_verified(desk:
     export_jsonl(desk, out)
     assert secret not in out.getvalue() and "[redacted]" in out.getvalue()
     assert verify(desk).ok  # the chain is checked over the stored (unredacted) event
+
+
+def test_import_crashing_halfway_then_rerun_leaves_no_duplicates_and_no_gaps(
+    desk: KaizenDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import application.importer as importer
+
+    real_run = importer.Replayer.run
+    calls = {"live": 0}
+
+    def crash_on_fourth_live_line(self: importer.Replayer, line: importer.Line) -> object:
+        if self.desk is desk:
+            calls["live"] += 1
+            if calls["live"] == 4:
+                raise KeyboardInterrupt("power cut")  # not an import error: the process dies here
+        return real_run(self, line)
+
+    monkeypatch.setattr(importer.Replayer, "run", crash_on_fourth_live_line)
+    with pytest.raises(KeyboardInterrupt):
+        import_lines(desk, IMPORT)
+    assert [h["type"] for h in desk.history("KZ-1")] == ["Reported", "Triaged", "EscalatedToVendor"]
+    monkeypatch.setattr(importer.Replayer, "run", real_run)
+    assert import_lines(desk, IMPORT) == {"r-17": "KZ-1"}
+    assert [h["type"] for h in desk.history("KZ-1")] == [
+        "Reported",
+        "Triaged",
+        "EscalatedToVendor",
+        "VendorUpdated",
+        "Resolved",
+    ]
+    with pytest.raises(Exception, match="KZ-2"):
+        desk.get_issue("KZ-2")  # nothing was reported twice
