@@ -124,7 +124,7 @@ class ProjectionRunner:
             listener.start()
         try:
             while not stop.is_set():
-                if election is not None and not (election.try_acquire() and election.still_held()):
+                if election is not None and not self._elected(election):
                     stop.wait(idle_wait)
                     continue
                 try:
@@ -141,6 +141,17 @@ class ProjectionRunner:
         finally:
             if election is not None:
                 election.release()
+
+    @staticmethod
+    def _elected(election: Election) -> bool:
+        """Leader now? An unreachable database means "not now", never the end of the runner:
+        the thread must outlive a PostgreSQL restart and take up following again after it."""
+        try:
+            return election.try_acquire() and election.still_held()
+        except Exception:
+            log.warning("projection election failed; standing by", exc_info=True)
+            election.release()
+            return False
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Read-your-writes: block until every view has applied `position`, or time out.

@@ -216,3 +216,35 @@ def test_worker_stops_on_event(store_url: str) -> None:
     stop.set()
     thread.join(timeout=15)
     assert not thread.is_alive()
+
+
+def test_runner_survives_an_election_that_cannot_reach_the_database(
+    desk: KaizenDesk, store_url: str, clock: FakeClock
+) -> None:
+    """While PostgreSQL restarts, the election's connect fails; the runner must stand by, not die."""
+    store = ViewStore(store_settings(store_url))
+    runner = ProjectionRunner(desk, store, all_views())
+    runner.setup()
+
+    class FlakyElection(Election):
+        failures = 3
+
+        def try_acquire(self) -> bool:
+            if self.failures:
+                self.failures -= 1
+                raise OSError("connection refused")
+            return super().try_acquire()
+
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=runner.run, args=(stop, FlakyElection(store_settings(store_url))), kwargs={"idle_wait": 0.05}
+    )
+    thread.start()
+    try:
+        head = populate(desk, clock, issues=2)
+        assert _wait(lambda: min(runner.positions().values()) == head, timeout=20)
+    finally:
+        stop.set()
+        runner.wakeup.set()
+        thread.join(timeout=10)
+    store.close()
