@@ -34,8 +34,15 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy domain application
 
+# make bench [QUICK=1] [ARGS='--only read_side --events 1000000']: figures against same-run baselines (bench/)
 bench: $(DEV_STAMP)
-	$(PY) -m bench.run
+	.ci/ensure-postgres
+	$(PY) -m bench.run $(if $(QUICK),--quick) $(ARGS)
+
+# make faults [ARGS='--only kill_master,fuzz']: fault drills, PASS/FAIL each; drill 2 restarts the local PostgreSQL
+faults: $(DEV_STAMP)
+	.ci/ensure-postgres
+	$(PY) -m bench.faults.run $(ARGS)
 
 clean:
 	rm -rf $(VENV) kaizen.db

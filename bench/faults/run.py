@@ -1,0 +1,76 @@
+"""`make faults`: the five fault drills, one after the other; exit 1 if any fails.
+
+    python -m bench.faults.run [--only kill_master,pg_outage,projection_failover,readonly_sqlite,fuzz]
+
+Drill 2 stops and starts the local PostgreSQL cluster (`pg_ctlcluster 15 main`): other users
+of that server see it go away for about 15 s. It is always started again (try/finally). Each
+drill is bounded (a few minutes at most); the whole run takes about 6 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import traceback
+from typing import Any
+
+from bench.common import emit, log, pg_available, table
+
+DRILLS = ("kill_master", "pg_outage", "projection_failover", "readonly_sqlite", "fuzz")
+
+
+def run_one(name: str) -> tuple[int, dict[str, Any] | None]:
+    if name == "kill_master":
+        from bench.faults import kill_master as drill
+
+        out = drill.run()
+    elif name == "pg_outage":
+        from bench.faults import pg_outage as drill  # type: ignore[no-redef]
+
+        out = drill.run(mode="restart")
+    elif name == "projection_failover":
+        from bench.faults import projection_failover as drill  # type: ignore[no-redef]
+
+        out = drill.run()
+    elif name == "readonly_sqlite":
+        from bench.faults import readonly_sqlite as drill  # type: ignore[no-redef]
+
+        out = drill.run()
+    else:
+        from bench.faults import fuzz as drill  # type: ignore[no-redef]
+
+        out = drill.run()
+    return drill.report(out), out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.faults.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(DRILLS), help="comma-separated: " + ", ".join(DRILLS))
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(chosen) - set(DRILLS)
+    if unknown:
+        parser.error(f"unknown drill(s): {', '.join(sorted(unknown))}")
+    if not pg_available():
+        log("PostgreSQL is not reachable on 127.0.0.1:5432; the PostgreSQL drills will fail")
+    rows, failed = [], 0
+    started = time.perf_counter()
+    for name in chosen:
+        began = time.perf_counter()
+        log(f"drill {name}")
+        try:
+            code, _ = run_one(name)
+        except Exception:
+            traceback.print_exc()
+            code = 2
+        seconds = round(time.perf_counter() - began, 1)
+        rows.append([name, "PASS" if code == 0 else ("ERROR" if code == 2 else "FAIL"), seconds])
+        failed += code != 0
+    rows.append(["total", f"{len(chosen) - failed}/{len(chosen)} passed", round(time.perf_counter() - started, 1)])
+    table("Fault drills", ["drill", "result", "seconds"], rows)
+    emit("faults_run", {"results": {r[0]: r[1] for r in rows[:-1]}, "seconds": rows[-1][2]})
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
