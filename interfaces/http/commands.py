@@ -76,7 +76,8 @@ def command_context() -> Context:
     )
 
 
-def _headers(receipt: Receipt, version: int) -> dict[str, str]:
+def receipt_headers(receipt: Receipt, version: int) -> dict[str, str]:
+    """ETag, X-Event-Position and Idempotent-Replayed for a command's answer."""
     headers = {"ETag": f'"{version}"'}
     if receipt.position is not None:
         headers["X-Event-Position"] = str(receipt.position)
@@ -108,7 +109,7 @@ def issue_command(name: str, call: Command, key: str | None = None) -> Answer:
     issue = receipt.aggregate if not receipt.replayed else desk().get_issue(receipt.key, version=receipt.version)
     if not can_see_issue(actor, issue):
         raise Problem(404, "no such resource")
-    headers = _headers(receipt, issue.version)
+    headers = receipt_headers(receipt, issue.version)
     status = 201 if receipt.created else 200
     if receipt.created:
         headers["Location"] = url_for("issues.issue", key=receipt.key)
@@ -130,7 +131,7 @@ def suggestion_command(
     body = suggestion_view(suggestion, actor)
     if extend is not None:
         body = extend(body)
-    headers = _headers(receipt, suggestion.version)
+    headers = receipt_headers(receipt, suggestion.version)
     status = 201 if receipt.created else 200
     if receipt.created:
         headers["Location"] = url_for("suggestions.suggestion", key=receipt.key)

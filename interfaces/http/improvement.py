@@ -22,7 +22,7 @@ from domain.meeting import ImprovementMeeting
 from interfaces.http import metrics
 from interfaces.http.api import errors
 from interfaces.http.auth import reader
-from interfaces.http.commands import command_context
+from interfaces.http.commands import command_context, receipt_headers
 from interfaces.http.improvement_common import csv_answer, internal_reader, negotiated, now, views, wants
 from interfaces.http.improvement_schemas import (
     CloseMeetingSchema,
@@ -67,15 +67,6 @@ def meeting_view(meeting: ImprovementMeeting) -> dict[str, Any]:
     }
 
 
-def _headers(receipt: Receipt, version: int) -> dict[str, str]:
-    headers = {"ETag": f'"{version}"'}
-    if receipt.position is not None:
-        headers["X-Event-Position"] = str(receipt.position)
-    if receipt.replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return headers
-
-
 def _meeting_command(
     name: str,
     call: Callable[[Context], Receipt],
@@ -91,7 +82,7 @@ def _meeting_command(
         metrics.command_accepted(receipt.kind, name)
     meeting = receipt.aggregate if not receipt.replayed else desk().get_meeting(receipt.key, receipt.version)
     body = {**shape(meeting), **receipt.extra}
-    headers = _headers(receipt, meeting.version)
+    headers = receipt_headers(receipt, meeting.version)
     if receipt.created:
         headers["Location"] = url_for("improvement.meeting", key=receipt.key)
     return json_safe(body), 201 if receipt.created else 200, headers
@@ -229,7 +220,7 @@ def _freeze_answer(receipt: Receipt | None = None) -> Response:
     view = desk().get_freeze_windows()
     body = {"version": view.version, **view.document, "published_at": view.published_at}
     response = Response(json.dumps(json_safe(body), ensure_ascii=False), mimetype="application/json")
-    response.headers.update(_headers(receipt, view.version) if receipt else {"ETag": f'"{view.version}"'})
+    response.headers.update(receipt_headers(receipt, view.version) if receipt else {"ETag": f'"{view.version}"'})
     return response
 
 
