@@ -119,7 +119,7 @@ class IssueSla(MethodView):
         clocks = read.reports.issue_clocks(key, _now())
         if role_family(actor) == "vendor":
             clocks = [c for c in clocks if c.vendor == actor.vendor]
-        return {"key": key, "clocks": [c.to_dict() for c in clocks]}
+        return {"clocks": [c.to_dict() for c in clocks]}  # exactly the documented shape
 
 
 @blp.route("/vendors/<vendor>/sla-policy")

@@ -20,7 +20,7 @@ def _escalated(api: Api, clock: FakeClock) -> tuple[str, int]:
 def test_issue_sla_has_the_documented_shape_and_scoping(listing_api: Api, clock: FakeClock) -> None:
     key, position = _escalated(listing_api, clock)
     answer = listing_api.get(f"/api/v1/issues/{key}/sla?min_position={position}")
-    assert answer.status_code == 200
+    assert answer.status_code == 200 and set(answer.get_json()) == {"clocks"}  # exactly the documented shape
     clocks = answer.get_json()["clocks"]
     assert {c["kind"] for c in clocks} >= {
         "internal_response",
