@@ -355,3 +355,16 @@ def test_import_crashing_halfway_then_rerun_leaves_no_duplicates_and_no_gaps(
     ]
     with pytest.raises(Exception, match="KZ-2"):
         desk.get_issue("KZ-2")  # nothing was reported twice
+
+
+def test_the_shipped_three_month_vendor_history_imports_and_verifies(desk: KaizenDesk) -> None:
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "application" / "samples" / "multiable_three_months.jsonl"
+    refs = import_lines(desk, sample.read_text(encoding="utf-8"))
+    assert len(refs) == 12
+    first = desk.get_issue(refs["ma-01"])
+    assert first.status == "closed" and first.escalation["vendor"] == "multiable"
+    as_of = desk.version_as_of(refs["ma-01"], datetime(2026, 6, 1, 3, 0, tzinfo=UTC), axis="occurred")
+    assert desk.get_issue(refs["ma-01"], version=as_of).status == "escalated"  # 11:00 Hong Kong time
+    assert verify(desk).ok
