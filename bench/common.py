@@ -103,6 +103,15 @@ def loadavg() -> str:
         return "?"
 
 
+def exit_cleanly_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so servers are stopped and databases dropped on the way out."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def log(message: str) -> None:
     print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import emit, loadavg, log, machine, pg_available, table
+from bench.common import emit, exit_cleanly_on_sigterm, loadavg, log, machine, pg_available, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS = ("command_path", "read_side", "memory")
@@ -89,6 +89,7 @@ def verdicts(results: dict[str, Any]) -> list[list[Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    exit_cleanly_on_sigterm()
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs (about 5 minutes in all)")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: " + ", ".join(BENCHMARKS))

@@ -14,7 +14,7 @@ import time
 import traceback
 from typing import Any
 
-from bench.common import emit, log, pg_available, table
+from bench.common import emit, exit_cleanly_on_sigterm, log, pg_available, table
 
 DRILLS = ("kill_master", "pg_outage", "projection_failover", "readonly_sqlite", "fuzz")
 
@@ -44,6 +44,7 @@ def run_one(name: str) -> tuple[int, dict[str, Any] | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    exit_cleanly_on_sigterm()
     parser = argparse.ArgumentParser(prog="python -m bench.faults.run", description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(DRILLS), help="comma-separated: " + ", ".join(DRILLS))
     args = parser.parse_args(argv)
