@@ -12,7 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import StaleVersion
-from application.reading import describe_event
+from application.reading import HistoryPage, describe_event, events_page
 from domain.sla_defaults import default_policy_document
 from domain.sla_policy import SlaPolicy, check_vendor
 from domain.sla_policy_document import SlaPolicyDocument
@@ -73,6 +73,10 @@ class PolicyCommands(DeskBase):
             return 0, SlaPolicyDocument.from_document(default_policy_document(vendor))
 
         return resolve
+
+    def policy_history_page(self, vendor: str, limit: int, after: int = 0) -> HistoryPage:
+        """A page of the policy's events; a vendor that never had one published has none (not a 404)."""
+        return events_page(self, SlaPolicy.create_id(check_vendor(vendor)), limit, after)
 
     def policy_history(self, vendor: str) -> list[dict[str, Any]]:
         policy = self._policy(vendor)

@@ -16,8 +16,9 @@ from marshmallow import RAISE, Schema, fields, validate
 from application.context import Context
 from domain.access import can_see_issue, role_family
 from interfaces.http.auth import reader, writer
-from interfaces.http.presenters import json_safe
+from interfaces.http.presenters import history_page, json_safe
 from interfaces.http.problems import Problem
+from interfaces.http.schemas.common import HistoryQuerySchema
 from interfaces.http.services import desk, services
 
 blp = Blueprint("compliance", __name__, url_prefix="/api/v1", description="SLA clocks, policies and reports")
@@ -165,10 +166,16 @@ class VendorPolicy(MethodView):
 
 @blp.route("/vendors/<vendor>/sla-policy/history")
 class VendorPolicyHistory(MethodView):
+    @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200)
-    def get(self, vendor: str) -> dict[str, Any]:
+    def get(self, query: dict[str, Any], vendor: str) -> dict[str, Any]:
+        """Every event of the vendor's SLA policy, paged
+
+        Oldest first, `?limit=` (default 50, max 500) events a page; pass `next_cursor` back as
+        `?cursor=` for the next page (null on the last one).
+        """
         reader()
-        return {"items": json_safe(desk().policy_history(vendor)), "next_cursor": None}
+        return history_page(desk().policy_history_page(vendor, query["limit"], query["after"]))
 
 
 @blp.route("/reports/sla-compliance")

@@ -16,7 +16,6 @@ from flask import Response, g, url_for
 from flask_smorest import Blueprint
 
 from application.context import Context, Receipt
-from application.reading import describe_event
 from domain.access import role_family
 from domain.meeting import ImprovementMeeting
 from interfaces.http import metrics
@@ -35,8 +34,9 @@ from interfaces.http.improvement_schemas import (
     ScheduleMeetingSchema,
     WorkaroundQuerySchema,
 )
-from interfaces.http.presenters import json_safe
+from interfaces.http.presenters import history_page, json_safe
 from interfaces.http.problems import Problem
+from interfaces.http.schemas.common import HistoryQuerySchema
 from interfaces.http.services import desk, services
 
 blp = Blueprint(
@@ -120,13 +120,18 @@ def meeting(key: str) -> Answer:
 
 
 @blp.route("/meetings/<key>/history", methods=["GET"])
+@blp.arguments(HistoryQuerySchema, location="query")
 @blp.response(200)
-@errors(blp, 401, 403, 404, 503)
-def meeting_history(key: str) -> dict[str, Any]:
-    """Every event of the meeting"""
+@errors(blp, 401, 403, 404, 422, 503)
+def meeting_history(query: dict[str, Any], key: str) -> dict[str, Any]:
+    """Every event of the meeting, paged
+
+    Oldest first, `?limit=` (default 50, max 500) events a page; pass `next_cursor` back as
+    `?cursor=` for the next page (null on the last one).
+    """
     internal_reader("improvement meetings")
     found = desk().get_meeting(key)
-    return {"items": json_safe([describe_event(e) for e in desk().events.get(found.id)])}
+    return history_page(desk().events_page(found.id, query["limit"], query["after"]))
 
 
 def _agenda_of(found: ImprovementMeeting, min_position: int | None) -> dict[str, Any]:

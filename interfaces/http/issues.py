@@ -16,10 +16,18 @@ from domain.errors import InvalidCommand
 from interfaces.http.api import AGGREGATE_HEADERS, COMMAND_HEADERS, CREATED_HEADERS, errors
 from interfaces.http.auth import reader
 from interfaces.http.commands import Answer, issue_command
-from interfaces.http.presenters import history_view, issue_view
+from interfaces.http.presenters import history_page, issue_view
 from interfaces.http.problems import Problem, validation_problem
-from interfaces.http.reading import as_of_version, chosen_version, read_side, visible_issue, wait_for_views
-from interfaces.http.schemas.common import HistorySchema, VersionQuerySchema
+from interfaces.http.reading import (
+    as_of_version,
+    asks_for_past,
+    chosen_version,
+    read_side,
+    seen_issue,
+    visible_issue,
+    wait_for_views,
+)
+from interfaces.http.schemas.common import HistoryQuerySchema, HistorySchema, VersionQuerySchema
 from interfaces.http.schemas.issues import (
     AssignSchema,
     ChangeSchema,
@@ -108,19 +116,26 @@ def list_issues(query: dict[str, Any]) -> dict[str, Any]:
 def issue(query: dict[str, Any], key: str) -> Answer:
     """The issue now, or as it was (`?version=n`, or `?as_of=<time>` on the recorded or occurred axis)"""
     actor = reader()
-    current = visible_issue(key, actor)
-    shown = as_of_version(current, chosen_version(key, query), desk().get_issue)
+    if asks_for_past(query):
+        shown = as_of_version(seen_issue(key, actor), chosen_version(key, query), desk().get_issue)
+    else:
+        shown = visible_issue(key, actor)
     return issue_view(shown, actor), 200, {"ETag": f'"{shown.version}"'}
 
 
 @blp.route("/<issue_key:key>/history", methods=["GET"])
+@blp.arguments(HistoryQuerySchema, location="query")
 @blp.response(200, HistorySchema)
-@errors(blp, 401, 404, 503)
-def history(key: str) -> dict[str, Any]:
-    """Every event of the issue: type, version, actor, via, occurred_at, recorded_at, data, hash"""
+@errors(blp, 401, 404, 422, 503)
+def history(query: dict[str, Any], key: str) -> dict[str, Any]:
+    """Every event of the issue (type, version, actor, via, occurred_at, recorded_at, data, hash), paged
+
+    Oldest first, `?limit=` (default 50, max 500) events a page; pass `next_cursor` back as
+    `?cursor=` for the next page (null on the last one).
+    """
     actor = reader()
-    visible_issue(key, actor)
-    return {"items": history_view(desk().history(key), actor)}
+    seen_issue(key, actor)
+    return history_page(desk().history_page(key, query["limit"], query["after"]), actor)
 
 
 # -- commands ---------------------------------------------------------------------------------

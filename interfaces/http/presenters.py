@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from application.reading import HistoryPage
 from domain.access import role_family
 from domain.actor import Actor
 from domain.issue import Issue
@@ -144,3 +145,14 @@ def history_view(entries: list[dict[str, Any]], viewer: Actor) -> list[dict[str,
             }
         )
     return items
+
+
+def history_page(page: HistoryPage, viewer: Actor | None = None) -> dict[str, Any]:
+    """A page of history as the contract pages every list: the cursor is the last version given.
+
+    With a viewer, internal comments are withheld as in `history_view`; without one (meetings,
+    SLA policies, which carry none), the events are only made JSON-safe."""
+    return {
+        "items": history_view(page.entries, viewer) if viewer is not None else json_safe(page.entries),
+        "next_cursor": str(page.after) if page.after is not None else None,
+    }

@@ -54,9 +54,25 @@ def visible_issue(key: str, viewer: Actor) -> Issue:
     return current
 
 
+def seen_issue(key: str, viewer: Actor) -> Issue:
+    """The issue, uncopied, once the viewer may see it (404 otherwise): for answers that show
+    something else (its history, a past version), so only its version and key may be read."""
+    current = desk().glance(key, Issue)
+    if not can_see_issue(viewer, current):
+        raise Problem(404, "no such resource")
+    return current
+
+
+def asks_for_past(query: dict[str, Any]) -> bool:
+    return query.get("version") is not None or query.get("as_of") is not None
+
+
 def as_of_version(current: Any, version: int | None, load: Any) -> Any:
-    """The aggregate at `version` (None: as it is now); 404 for a version it never had."""
-    if version is None or version == current.version:
+    """The aggregate at `version` (None: `current` itself); 404 for a version it never had.
+
+    A version, even the current one, is loaded afresh: `current` may be the shared, uncopied
+    aggregate (`seen_issue`), which must not be presented."""
+    if version is None:
         return current
     if version > current.version:
         raise Problem(404, f"{current.key} has no version {version}")

@@ -15,10 +15,10 @@ from interfaces.http.api import AGGREGATE_HEADERS, COMMAND_HEADERS, CREATED_HEAD
 from interfaces.http.auth import reader
 from interfaces.http.commands import Answer, suggestion_command
 from interfaces.http.logs import get_logger
-from interfaces.http.presenters import history_view, suggestion_view
+from interfaces.http.presenters import history_page, suggestion_view
 from interfaces.http.problems import Problem, validation_problem
 from interfaces.http.reading import as_of_version, chosen_version, read_side, wait_for_views
-from interfaces.http.schemas.common import HistorySchema, NoBodySchema, VersionQuerySchema
+from interfaces.http.schemas.common import HistoryQuerySchema, HistorySchema, NoBodySchema, VersionQuerySchema
 from interfaces.http.schemas.suggestions import (
     DecisionSchema,
     ImplementedSchema,
@@ -127,13 +127,18 @@ def suggestion(query: dict[str, Any], key: str) -> Answer:
 
 
 @blp.route("/<suggestion_key:key>/history", methods=["GET"])
+@blp.arguments(HistoryQuerySchema, location="query")
 @blp.response(200, HistorySchema)
-@errors(blp, 401, 404, 503)
-def history(key: str) -> dict[str, Any]:
-    """Every event of the suggestion"""
+@errors(blp, 401, 404, 422, 503)
+def history(query: dict[str, Any], key: str) -> dict[str, Any]:
+    """Every event of the suggestion, paged
+
+    Oldest first, `?limit=` (default 50, max 500) events a page; pass `next_cursor` back as
+    `?cursor=` for the next page (null on the last one).
+    """
     actor = reader()
     desk().get_suggestion(key)
-    return {"items": history_view(desk().history(key), actor)}
+    return history_page(desk().history_page(key, query["limit"], query["after"]), actor)
 
 
 # -- commands ---------------------------------------------------------------------------------

@@ -6,11 +6,12 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, missing, post_load, validate, validates_schema
 
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 EARLIEST_YEAR, LATEST_YEAR = 1970, 9998
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+HISTORY_CURSOR = re.compile(r"[0-9]{1,10}")
 
 
 def no_control_characters(value: str) -> None:
@@ -36,6 +37,35 @@ class UtcDateTime(fields.AwareDateTime):
         if not EARLIEST_YEAR <= converted.year <= LATEST_YEAR:
             raise ValidationError(f"must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
         return converted
+
+
+class FlatList(fields.List):
+    """A list of flat objects (an issue's comments, a page of history), dumped with the nested
+    schema's own fields but without a `Schema.dump` per item: that per-item machinery made the
+    answer for an issue with a thousand comments take ~25 ms. Same JSON, same OpenAPI (it is a
+    `List` of `Nested`); only for schemas without hooks whose fields are read by name."""
+
+    def __init__(self, schema: type[Schema], **kwargs: Any) -> None:
+        super().__init__(fields.Nested(schema), **kwargs)
+        instance = schema()
+        if any(instance._hooks.values()) or any(f.dump_default is not missing for f in instance.dump_fields.values()):
+            raise TypeError(f"{schema.__name__} has hooks or dump defaults; use fields.List(fields.Nested(...))")
+        self._plan = [
+            (field.attribute or name, field.data_key or name, field) for name, field in instance.dump_fields.items()
+        ]
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[dict[str, Any]] | None:
+        if value is None:
+            return None
+        plan = self._plan
+        return [
+            {
+                key: field._serialize(item[source], source, item)
+                for source, key, field in plan
+                if item.get(source, missing) is not missing
+            }
+            for item in value
+        ]
 
 
 class StrictSchema(Schema):
@@ -107,9 +137,16 @@ class ProblemSchema(Schema):
     current_version = fields.Integer(metadata={"description": "412: the aggregate's current version"})
 
 
-class PageQuerySchema(StrictSchema):
+class PageSchema(StrictSchema):
+    """`?limit=` (default 50, max 500) and `?cursor=`: every list of the contract pages the same way."""
+
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     cursor = fields.String(validate=[validate.Length(min=1, max=500), no_control_characters])
+
+
+class PageQuerySchema(PageSchema):
+    """A page of a view: the views may trail the log, so a caller can wait for its own write."""
+
     min_position = fields.Integer(
         validate=validate.Range(min=0, max=2**62),
         metadata={"description": "wait briefly until the views have applied this position"},
@@ -128,8 +165,23 @@ class HistoryEntrySchema(Schema):
     hash = fields.String(allow_none=True)
 
 
+class HistoryQuerySchema(PageSchema):
+    """A page of an aggregate's events, oldest first, read from the log itself (never behind, so
+    no `min_position`). The cursor is the last version the previous page gave, as a string:
+    clients pass `next_cursor` back unchanged; loaded as `after` (0: from the first event)."""
+
+    @post_load
+    def after_version(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        cursor = data.pop("cursor", None)
+        if cursor is not None and not (HISTORY_CURSOR.fullmatch(cursor) and int(cursor) <= 2**31):
+            raise ValidationError("is not a cursor this history gave", "cursor")
+        data["after"] = int(cursor) if cursor is not None else 0
+        return data
+
+
 class HistorySchema(Schema):
-    items = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+    items = FlatList(HistoryEntrySchema, required=True)
+    next_cursor = fields.String(allow_none=True, required=True, metadata={"description": "null on the last page"})
 
 
 class NoBodySchema(StrictSchema):

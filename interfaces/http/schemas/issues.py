@@ -18,6 +18,7 @@ from domain.vocabulary import (
     WorkaroundKind,
 )
 from interfaces.http.schemas.common import (
+    FlatList,
     PageQuerySchema,
     StrictSchema,
     aware_datetime,
@@ -195,8 +196,8 @@ class IssueSchema(Schema):
     first_response_at = out_datetime(allow_none=True)
     escalation = fields.Nested(EscalationOutSchema, allow_none=True)
     waiting_reason = fields.String(allow_none=True)
-    comments = fields.List(fields.Nested(CommentOutSchema), required=True)
-    vendor_updates = fields.List(fields.Nested(VendorUpdateOutSchema), required=True)
+    comments = FlatList(CommentOutSchema, required=True)
+    vendor_updates = FlatList(VendorUpdateOutSchema, required=True)
     workarounds = fields.List(fields.Nested(WorkaroundOutSchema), required=True)
     changes = fields.List(fields.Nested(ChangeOutSchema), required=True)
     resolution = fields.String(allow_none=True)
