@@ -8,6 +8,7 @@ from uuid import UUID
 
 from application.base import DeskBase
 from application.context import Context, Receipt
+from application.key_allocation import allocation_turn
 from domain.access import authorise_issue
 from domain.errors import InvalidCommand
 from domain.issue import Issue
@@ -52,24 +53,25 @@ class IssueCommands(DeskBase):
         authorise_issue(ctx.actor, "report", None)
 
         def attempt() -> Receipt:
-            sequence = self._next_key(ISSUE_PREFIX)
-            key = sequence.allocate(ctx.actor)
-            issue = Issue.report(
-                key,
-                title=title,
-                description=description,
-                module=module,
-                impact_scope=impact_scope,
-                urgency=urgency,
-                vendor=(vendor or "internal").lower(),
-                scenario=scenario,
-                site=site,
-                language=language,
-                noticed_at=noticed_at,
-                actor=ctx.actor,
-                occurred_at=self.now(ctx),
-            )
-            return self._commit(ctx, issue, sequence, kind="issue", created=True)
+            with allocation_turn(ISSUE_PREFIX):
+                sequence = self._next_key(ISSUE_PREFIX)
+                key = sequence.allocate(ctx.actor)
+                issue = Issue.report(
+                    key,
+                    title=title,
+                    description=description,
+                    module=module,
+                    impact_scope=impact_scope,
+                    urgency=urgency,
+                    vendor=(vendor or "internal").lower(),
+                    scenario=scenario,
+                    site=site,
+                    language=language,
+                    noticed_at=noticed_at,
+                    actor=ctx.actor,
+                    occurred_at=self.now(ctx),
+                )
+                return self._commit(ctx, issue, sequence, kind="issue", created=True)
 
         return self._retrying(ctx, attempt)
 

@@ -9,6 +9,7 @@ from typing import Any
 from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import NotFound, StaleVersion
+from application.key_allocation import allocation_turn
 from domain.errors import InvalidCommand
 from domain.issue import Issue
 from domain.keys import aggregate_id
@@ -44,18 +45,19 @@ class MeetingCommands(DeskBase):
         authorise_meeting(ctx.actor, "schedule")
 
         def attempt() -> Receipt:
-            sequence = self._next_key(MEETING_PREFIX)
-            key = sequence.allocate(ctx.actor)
-            meeting = ImprovementMeeting.schedule(
-                key,
-                cadence=cadence,
-                meeting_date=date,
-                attendees=attendees,
-                title=title,
-                actor=ctx.actor,
-                occurred_at=self.now(ctx),
-            )
-            return self._commit(ctx, meeting, sequence, kind="meeting", created=True)
+            with allocation_turn(MEETING_PREFIX):
+                sequence = self._next_key(MEETING_PREFIX)
+                key = sequence.allocate(ctx.actor)
+                meeting = ImprovementMeeting.schedule(
+                    key,
+                    cadence=cadence,
+                    meeting_date=date,
+                    attendees=attendees,
+                    title=title,
+                    actor=ctx.actor,
+                    occurred_at=self.now(ctx),
+                )
+                return self._commit(ctx, meeting, sequence, kind="meeting", created=True)
 
         return self._retrying(ctx, attempt)
 

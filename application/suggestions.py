@@ -7,6 +7,7 @@ from typing import Any
 from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import StaleVersion
+from application.key_allocation import allocation_turn
 from domain.access import authorise_suggestion
 from domain.errors import InvalidCommand
 from domain.keys import SUGGESTION_PREFIX, aggregate_id
@@ -26,12 +27,13 @@ class SuggestionCommands(DeskBase):
         authorise_suggestion(ctx.actor, "suggest")
 
         def attempt() -> Receipt:
-            sequence = self._next_key(SUGGESTION_PREFIX)
-            key = sequence.allocate(ctx.actor)
-            suggestion = Suggestion.submit(
-                key, title=title, description=description, module=module, actor=ctx.actor, occurred_at=self.now(ctx)
-            )
-            return self._commit(ctx, suggestion, sequence, kind="suggestion", created=True)
+            with allocation_turn(SUGGESTION_PREFIX):
+                sequence = self._next_key(SUGGESTION_PREFIX)
+                key = sequence.allocate(ctx.actor)
+                suggestion = Suggestion.submit(
+                    key, title=title, description=description, module=module, actor=ctx.actor, occurred_at=self.now(ctx)
+                )
+                return self._commit(ctx, suggestion, sequence, kind="suggestion", created=True)
 
         return self._retrying(ctx, attempt)
 

@@ -113,3 +113,39 @@ def test_processes_starting_together_on_an_empty_store_all_come_up(store_url: st
     for proc in procs:
         proc.join(timeout=60)
     assert results == ["ok"] * 4
+
+
+def test_threads_of_one_process_take_turns_for_keys_instead_of_colliding(desk: KaizenDesk) -> None:
+    """Reports from many threads get distinct sequential keys without one failed append."""
+    from eventsourcing.persistence import IntegrityError
+
+    failed_appends = 0
+    insert_events = desk.recorder.insert_events
+
+    def counting_insert(*args: Any, **kwargs: Any) -> Any:
+        nonlocal failed_appends
+        try:
+            return insert_events(*args, **kwargs)
+        except IntegrityError:
+            failed_appends += 1
+            raise
+
+    desk.recorder.insert_events = counting_insert  # type: ignore[method-assign]
+    keys: list[str] = []
+    start = threading.Barrier(8)
+
+    def report_some() -> None:
+        start.wait()
+        for _ in range(6):
+            receipt = desk.report(
+                ctx(REPORTER), title="t", description="d", module="hr", impact_scope="user", urgency="minor"
+            )
+            keys.append(receipt.key)
+
+    threads = [threading.Thread(target=report_some) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(keys, key=lambda k: int(k.split("-")[1])) == [f"KZ-{n}" for n in range(1, 49)]
+    assert failed_appends == 0
