@@ -3,8 +3,9 @@
 gunicorn is embedded through `gunicorn.app.base.BaseApplication`, so the CLI needs no config
 file: gthread workers (4 threads each), a 30 s timeout, and every log line (access and error)
 as structlog JSON carrying the request id. Each worker builds its own app after the fork (no
-preloading), so store connections and projection threads are never shared across processes;
-the projection runner elects one leader per database, the other workers stand by.
+preloading), so store connections and projection threads are never shared across processes.
+The projections run in a process of their own beside gunicorn (interfaces/projection_process.py);
+the web workers' runners stand by and take over if it dies.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger as GunicornLogger
 
+from interfaces import projection_process
 from interfaces.http.settings import HttpSettings
 
 THREADS_PER_WORKER = 4
@@ -187,9 +189,16 @@ def run(
         return
     prepare_store(settings)
     directory, created = prepare_metrics_directory()
+    master = os.getpid()
+    projections = projection_process.start(settings.database_url) if start_projections else None
     try:
         KaizenServer(settings, gunicorn_options(host, port, workers or default_workers())).run()
     finally:
-        if created:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(directory)
+        # gunicorn's workers are forked inside run() and leave it by SystemExit, so they unwind
+        # through here too: only the master owns the projection process and the metrics directory.
+        if os.getpid() == master:
+            if projections is not None:
+                projection_process.stop(projections)
+            if created:
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(directory)

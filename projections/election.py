@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import zlib
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from application.config import StoreSettings
 
 LOCK_NAME = "kaizen-projections"
+log = logging.getLogger("kaizen.projections")
 
 
 class Election:
@@ -35,6 +37,8 @@ class Election:
             self._held = self._try_postgres()
         else:
             self._held = self._try_file()
+        if self._held is not None:
+            log.info("projection leader elected: process %d", os.getpid())
         return self._held is not None
 
     def _try_postgres(self) -> Any:

@@ -19,9 +19,11 @@ from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 
 log = logging.getLogger("kaizen.worker")
+START_RETRY_S = 2.0
 
 
 def run_forever(settings: StoreSettings, stop: threading.Event | None = None) -> None:
+    """Follow the log until stopped; a store that is away at start is waited for, not fatal."""
     stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -30,18 +32,31 @@ def run_forever(settings: StoreSettings, stop: threading.Event | None = None) ->
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+    while not stop.is_set():
+        try:
+            _follow(settings, stop)
+        except Exception as exc:
+            log.warning("projection worker could not start (%s); retrying in %.0f s", type(exc).__name__, START_RETRY_S)
+            stop.wait(START_RETRY_S)
+
+
+def _follow(settings: StoreSettings, stop: threading.Event) -> None:
     desk = KaizenDesk(settings)
-    store = ViewStore(settings)
-    runner = ProjectionRunner(desk, store, all_views())
-    runner.setup()
-    log.info("projection worker started on %s", settings.redacted_url)
-    election = Election(settings)
-    notifications = start_notifications(desk, store, election, stop)  # alerts and deliveries, leader only
     try:
-        runner.run(stop, election, idle_wait=0.5)
+        store = ViewStore(settings)
+        try:
+            runner = ProjectionRunner(desk, store, all_views())
+            runner.setup()
+            log.info("projection worker started on %s", settings.redacted_url)
+            election = Election(settings)
+            notifications = start_notifications(desk, store, election, stop)  # alerts and deliveries, leader only
+            try:
+                runner.run(stop, election, idle_wait=0.5)
+            finally:
+                stop.set()
+                if notifications is not None:
+                    notifications.join(timeout=15)
+        finally:
+            store.close()
     finally:
-        stop.set()
-        if notifications is not None:
-            notifications.join(timeout=15)
-        store.close()
         desk.close()

@@ -62,8 +62,8 @@ def call(
 
 
 @contextmanager
-def serving(database_url: str, log: Path) -> Iterator[str]:
-    """`run(port=P, workers=1)` in a child process; yields its base URL once /healthz answers."""
+def serving(database_url: str, log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`run(port=P, workers=1)` in a child process; yields its base URL and process once /healthz answers."""
     port = free_port()
     env = {**os.environ, "KAIZEN_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -87,7 +87,7 @@ def serving(database_url: str, log: Path) -> Iterator[str]:
                 pass
             assert time.monotonic() < deadline, "gunicorn did not answer /healthz in time:\n" + log.read_text()
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -119,7 +119,7 @@ def test_life_cycle_over_real_http_survives_a_restart(database: str, tmp_path: P
     tokens = tokens_for(database)
     log = tmp_path / "gunicorn.log"
     title = "月结凭证无法过账 — không thể ghi sổ — 😱"
-    with serving(database, log) as base:
+    with serving(database, log) as (base, _):
         status, headers, issue = call(
             base,
             "POST",
@@ -174,7 +174,7 @@ def test_life_cycle_over_real_http_survives_a_restart(database: str, tmp_path: P
         for e in access
     )
 
-    with serving(database, log) as base:
+    with serving(database, log) as (base, _):
         status, headers, issue = call(base, "GET", f"/api/v1/issues/{key}", token=tokens["lina"])
         assert status == 200 and issue["status"] == "closed" and issue["version"] == 9 and headers["ETag"] == '"9"'
         assert issue["title"] == title and issue["escalation"]["vendor_ticket"] == "INC-0042"
@@ -202,3 +202,60 @@ def test_life_cycle_over_real_http_survives_a_restart(database: str, tmp_path: P
         )
         assert status == 201 and headers["Idempotent-Replayed"] == "true" and replay["key"] == key
         assert replay["version"] == 1  # the answer as it was first given
+
+
+def children_of(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running, not merely a zombie waiting for whoever adopted it to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def projection_child(server_pid: int) -> int:
+    """The projection process, which names itself (gunicorn's workers carry the master's name)."""
+    for child in children_of(server_pid):
+        if Path(f"/proc/{child}/comm").read_text().strip() == "kaizen-project":
+            return child
+    raise AssertionError(f"no projection process among the children of {server_pid}")
+
+
+def report_and_list(base: str, tokens: dict[str, str], title: str) -> list[str]:
+    body = {"title": title, "description": "d", "module": "hr", "impact_scope": "user", "urgency": "minor"}
+    status, headers, _ = call(base, "POST", "/api/v1/issues", body, token=tokens["lina"])
+    assert status == 201
+    position = int(headers["X-Event-Position"])
+    status, _, listed = call(base, "GET", f"/api/v1/issues?min_position={position}", token=tokens["admin"])
+    assert status == 200
+    return [item["title"] for item in listed["items"]]
+
+
+def test_projections_run_beside_the_workers_and_a_worker_takes_over_when_they_die(
+    database: str, tmp_path: Path
+) -> None:
+    tokens = tokens_for(database)
+    with serving(database, tmp_path / "serve.log") as (base, server):
+        projector = projection_child(server.pid)
+        assert "first" in report_and_list(base, tokens, "first")
+        assert f"projection leader elected: process {projector}" in (tmp_path / "serve.log").read_text()
+        os.kill(projector, signal.SIGKILL)
+        assert "second" in report_and_list(base, tokens, "second")
+        elected = (tmp_path / "serve.log").read_text().count("projection leader elected")
+        assert elected == 2, "a web worker's standby runner should have taken over"
+        assert call(base, "GET", "/readyz")[0] == 200
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()  # the workers' exits included
+    with serving(database, tmp_path / "serve.log") as (base, server):
+        projector = projection_child(server.pid)
+        server.send_signal(signal.SIGKILL)  # no clean shutdown: the orphan must notice and leave
+        deadline = time.monotonic() + 10
+        while alive(projector) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(projector), "the projection process outlived its server"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -215,6 +216,38 @@ def test_worker_stops_on_event(store_url: str) -> None:
     time.sleep(0.5)
     stop.set()
     thread.join(timeout=15)
+    assert not thread.is_alive()
+
+
+def test_worker_waits_for_a_store_that_is_away_at_start(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kaizen worker` (and the projection process of `kaizen serve`) started while the store
+    cannot be opened keeps trying, then follows the log once it can."""
+    import projections.worker
+    from projections.worker import run_forever
+
+    monkeypatch.setattr(projections.worker, "START_RETRY_S", 0.1)
+    url = f"sqlite:///{tmp_path / 'not-yet' / 'kaizen.db'}"
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(store_settings(url), stop))
+    thread.start()
+    try:
+        time.sleep(0.5)
+        assert thread.is_alive()
+        (tmp_path / "not-yet").mkdir()
+        desk = KaizenDesk(store_settings(url), clock=clock)
+        store = ViewStore(store_settings(url))
+        try:
+            head = populate(desk, clock, issues=2)
+            runner = ProjectionRunner(desk, store, all_views())
+            assert _wait(lambda: min(runner.positions().values()) == head, timeout=20)
+        finally:
+            store.close()
+            desk.close()
+    finally:
+        stop.set()
+        thread.join(timeout=15)
     assert not thread.is_alive()
 
 
