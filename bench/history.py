@@ -68,7 +68,10 @@ def over_http(base: str, token: str, key: str, times: list[datetime], repeat: in
     rng = random.Random(3)
 
     def get(path: str) -> Any:
-        status, _, body = client.request("GET", path, headers=headers)
+        try:
+            status, _, body = client.request("GET", path, headers=headers)
+        except ConnectionError:  # a keep-alive connection the server dropped: one retry, timed with it
+            status, _, body = client.request("GET", path, headers=headers)
         if status != 200:
             raise RuntimeError(f"GET {path}: {status} {body[:300]!r}")
         return json.loads(body)
