@@ -25,6 +25,7 @@ class Election:
         self.settings = settings
         self.name = name
         self._held: Any = None
+        self._candidate: Any = None  # PostgreSQL: the standby's connection for asking
 
     @property
     def is_leader(self) -> bool:
@@ -42,23 +43,33 @@ class Election:
         return self._held is not None
 
     def _try_postgres(self) -> Any:
+        """Ask on one connection kept for the purpose: a standby asks every half second, and a
+        new connection each time (a PostgreSQL backend forked per ask) cost more than the ask."""
         import psycopg
 
-        env = self.settings.environment
-        conn = psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env.get("POSTGRES_PASSWORD") or None,
-            autocommit=True,
-            connect_timeout=5,
-        )
+        if self._candidate is None or self._candidate.closed:
+            env = self.settings.environment
+            self._candidate = psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=env["POSTGRES_PORT"],
+                user=env["POSTGRES_USER"],
+                password=env.get("POSTGRES_PASSWORD") or None,
+                autocommit=True,
+                connect_timeout=5,
+            )
+        conn = self._candidate
         key = zlib.crc32(self.name.encode()) & 0x7FFFFFFF
-        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        try:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        except Exception:
+            self._candidate = None
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise
         if row and row[0]:
+            self._candidate = None  # it holds the lock now
             return conn
-        conn.close()
         return None
 
     def _try_file(self) -> Any:
@@ -89,6 +100,10 @@ class Election:
             return False
 
     def release(self) -> None:
+        candidate, self._candidate = self._candidate, None
+        if candidate is not None:
+            with contextlib.suppress(Exception):
+                candidate.close()
         held, self._held = self._held, None
         if held is None:
             return

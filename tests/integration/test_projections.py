@@ -281,3 +281,31 @@ def test_runner_survives_an_election_that_cannot_reach_the_database(
         runner.wakeup.set()
         thread.join(timeout=10)
     store.close()
+
+
+def test_a_standby_asks_for_the_lead_on_one_connection(postgres_url: str) -> None:
+    """Standbys ask twice a second; a new PostgreSQL connection per ask would fork a backend each time."""
+    import psycopg
+
+    settings = store_settings(postgres_url)
+    dbname = settings.environment["POSTGRES_DBNAME"]
+
+    def backends() -> int:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (dbname,)).fetchone()
+            return int(row[0]) if row else 0
+
+    leader, standby = Election(settings), Election(settings)
+    try:
+        assert leader.try_acquire()
+        counts = set()
+        for _ in range(5):
+            assert not standby.try_acquire()
+            counts.add(backends())
+        assert counts == {2}  # the leader's connection and the standby's one
+        leader.release()  # the server frees the lock once it notices the closed connection
+        assert _wait(standby.try_acquire, timeout=5) and standby.still_held()
+    finally:
+        leader.release()
+        standby.release()
+    assert _wait(lambda: backends() == 0, timeout=5)
