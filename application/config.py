@@ -63,7 +63,9 @@ def store_settings(url: str | None = None) -> StoreSettings:
             engine="sqlite",
             environment={
                 **common,
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                # The library's SQLite factory, except that a connection that hit a read-only,
+                # full or unreadable file is not reused (application/sqlite_store.py).
+                "PERSISTENCE_MODULE": "application.sqlite_store:RenewingSQLiteFactory",
                 "SQLITE_DBNAME": path,
                 "SQLITE_LOCK_TIMEOUT": "30",
             },

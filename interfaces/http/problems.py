@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response, current_app, g, json, request
 
 from application.errors import ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
+from application.sqlite_store import write_refusal
 from domain.access import AccessDenied
 from domain.errors import DomainError, InvalidCommand, TransitionRefused
 
@@ -141,6 +142,16 @@ def _store_unavailable(exc: BaseException) -> bool:
     return False
 
 
+def _unavailable_detail(exc: BaseException) -> str:
+    """Say so when the store is read-only or full: the operator, not the client, must act."""
+    refusal = write_refusal(exc)
+    if refusal == "read-only":
+        return "the store cannot be written (its files are read-only); retry shortly"
+    if refusal == "full":
+        return "the store cannot be written (its disk is full); retry shortly"
+    return "the store is unavailable; retry shortly"
+
+
 def _refused(exc: TransitionRefused) -> Problem:
     """409 that shows the aggregate as it is now, so the client learns why without asking again."""
     render: Callable[[], dict[str, Any] | None] | None = g.get("render_current_state")
@@ -180,5 +191,5 @@ def problem_for(exc: BaseException) -> Problem | None:
     if isinstance(exc, DomainError):
         return validation_problem({"_schema": [str(exc)]}, str(exc))
     if _store_unavailable(exc):
-        return Problem(503, "the store is unavailable; retry shortly", headers={"Retry-After": RETRY_AFTER_SECONDS})
+        return Problem(503, _unavailable_detail(exc), headers={"Retry-After": RETRY_AFTER_SECONDS})
     return None
