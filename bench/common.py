@@ -306,6 +306,16 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
+PROJECTION_PROCESS = "kaizen-project"
+
+
+def process_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -450,7 +460,16 @@ class Server:
         return self.process.pid
 
     def worker_pids(self) -> list[int]:
-        return children(self.pid) if self.process is not None else []
+        """gunicorn's workers: the master's children but the projection process."""
+        if self.process is None:
+            return []
+        return [pid for pid in children(self.pid) if process_name(pid) != PROJECTION_PROCESS]
+
+    def projection_pid(self) -> int | None:
+        """`kaizen serve`'s projection process (interfaces/projection_process.py), if running."""
+        if self.process is None:
+            return None
+        return next((pid for pid in children(self.pid) if process_name(pid) == PROJECTION_PROCESS), None)
 
     def kill9(self) -> list[int]:
         """kill -9 the master only; returns the workers it leaves behind."""
