@@ -18,7 +18,7 @@ Definitions (all on business time, `occurred_at`; quarters are calendar quarters
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -36,7 +36,7 @@ from domain.health import (
 from domain.vocabulary import Module
 from projections.reports import sla_compliance
 from projections.store import Sql, ViewStore
-from projections.view import View, from_iso, iso
+from projections.view import Inserts, View, from_iso, iso
 from projections.workarounds import workaround_counts
 
 STAFF: Final = frozenset({"reporter", "admin"})
@@ -86,17 +86,35 @@ class HealthView(View):
             "Suggestion.Voted": self._participated("voted"),
         }
 
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}  # actor id -> earliest time seen in the current batch
+        self._inserts = Inserts()  # issue, issue-event and participation rows (never read in a batch)
+
+    def begin(self, sql: Sql, events: Sequence[Any]) -> None:
+        self._seen, self._inserts = {}, Inserts()
+
     def apply(self, sql: Sql, event: Any, position: int) -> None:
-        """Besides the handlers: remember every person seen in the log (the staff count)."""
+        """Besides the handlers: remember every person seen in the log (the staff count).
+
+        Only the earliest time per person matters, so a batch keeps the minimum in memory and
+        writes one row per person at `flush`: a few people act on most events, and one upsert
+        per event was the most frequent statement of a catch-up."""
         super().apply(sql, event, position)
         actor = event.__dict__.get("actor")
         if isinstance(actor, Actor) and role_family(actor) in STAFF:
-            seen = iso(event.__dict__.get("occurred_at") or event.timestamp)
-            sql.execute(
-                "INSERT INTO health_actor (actor_id, first_seen) VALUES (?, ?) ON CONFLICT (actor_id)"
-                " DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < health_actor.first_seen",
-                (actor.id, seen),
-            )
+            seen = iso(event.__dict__.get("occurred_at") or event.timestamp) or ""
+            earliest = self._seen.get(actor.id)
+            if earliest is None or seen < earliest:
+                self._seen[actor.id] = seen
+
+    def flush(self, sql: Sql) -> None:
+        self._inserts.write(sql)
+        seen, self._seen = self._seen, {}
+        sql.executemany(
+            "INSERT INTO health_actor (actor_id, first_seen) VALUES (?, ?) ON CONFLICT (actor_id)"
+            " DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < health_actor.first_seen",
+            sorted(seen.items()),
+        )
 
     def _started(self, sql: Sql, e: Any, position: int) -> None:
         sql.execute(
@@ -129,7 +147,7 @@ class HealthView(View):
 
     def _reported(self, sql: Sql, e: Any, position: int) -> None:
         d = e.__dict__
-        sql.execute(
+        self._inserts.add(
             "INSERT INTO health_issue (issue_id, issue_key, module, reported_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (issue_id) DO NOTHING",
             (str(e.originator_id), d["key"], str(d["module"]), iso(d["occurred_at"])),
@@ -137,7 +155,7 @@ class HealthView(View):
 
     def _issue_event(self, kind: str) -> Callable[[Sql, Any, int], None]:
         def handler(sql: Sql, e: Any, position: int) -> None:
-            sql.execute(
+            self._inserts.add(
                 "INSERT INTO health_issue_event (issue_id, version, kind, occurred_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (issue_id, version) DO NOTHING",
                 (str(e.originator_id), e.originator_version, kind, iso(e.__dict__["occurred_at"])),
@@ -147,7 +165,7 @@ class HealthView(View):
 
     def _participated(self, kind: str) -> Callable[[Sql, Any, int], None]:
         def handler(sql: Sql, e: Any, position: int) -> None:
-            sql.execute(
+            self._inserts.add(
                 "INSERT INTO health_participation (source_id, version, actor_id, kind, occurred_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id, version) DO NOTHING",
                 (

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from domain.access import role_family
 from domain.actor import Actor
 from projections.store import Sql, ViewStore
-from projections.view import View, from_iso, iso
+from projections.view import View, event_name, from_iso, iso
 
 FILTERS = ("status", "vendor", "priority", "impact_class", "module", "site", "reporter")
 COLUMNS = (
@@ -47,9 +47,54 @@ def decode_cursor(cursor: str) -> int:
         raise ValueError("cursor is not one this server issued") from None
 
 
+ROW = (
+    "key",
+    "issue_id",
+    "seq",
+    "title",
+    "status",
+    "priority",
+    "impact_class",
+    "module",
+    "vendor",
+    "escalated_vendor",
+    "site",
+    "reporter",
+    "assignee",
+    "reported_at",
+    "updated_at",
+    "version",
+    "status_before_wait",
+    "search_text",
+)
+MUTABLE = (
+    "status",
+    "priority",
+    "impact_class",
+    "vendor",
+    "escalated_vendor",
+    "assignee",
+    "updated_at",
+    "version",
+    "status_before_wait",
+)
+CHUNK = 500  # ids per IN (...) list
+Change = Callable[[dict[str, Any], dict[str, Any]], None]
+
+
 class IssueListView(View):
+    """A batch reads its issues' rows in a few statements (`begin`), applies the events to them
+    in memory, and writes each changed row once (`flush`): one UPDATE per event was most of the
+    view's catch-up time. Each handler does what its former SQL statement did, right-hand
+    sides reading the row as it was before the event, as SQL's UPDATE does."""
+
     name = "issue_list"
     tables = ("issue_list",)
+
+    def __init__(self) -> None:
+        self._rows: dict[str, dict[str, Any]] = {}  # issue id -> row, as of this point of the batch
+        self._new: set[str] = set()
+        self._changed: set[str] = set()
 
     def create(self, sql: Sql) -> None:
         sql.execute(
@@ -64,6 +109,27 @@ class IssueListView(View):
         sql.execute("CREATE INDEX IF NOT EXISTS issue_list_seq ON issue_list (seq)")
         sql.execute("CREATE INDEX IF NOT EXISTS issue_list_status ON issue_list (status, vendor)")
 
+    def begin(self, sql: Sql, events: Sequence[Any]) -> None:
+        self._rows, self._new, self._changed = {}, set(), set()
+        handled = self.handlers()
+        ids = sorted({str(e.originator_id) for e in events if event_name(e) in handled})
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for row in sql.execute(f"SELECT * FROM issue_list WHERE issue_id IN ({marks})", chunk).fetchall():
+                self._rows[row["issue_id"]] = row
+
+    def flush(self, sql: Sql) -> None:
+        new = [tuple(self._rows[i][c] for c in ROW) for i in sorted(self._new)]
+        changed = [(*(self._rows[i][c] for c in MUTABLE), i) for i in sorted(self._changed - self._new)]
+        self._new, self._changed = set(), set()
+        sql.executemany(
+            f"INSERT INTO issue_list ({', '.join(ROW)}) VALUES ({', '.join('?' * len(ROW))})"
+            " ON CONFLICT (key) DO NOTHING",
+            new,
+        )
+        sql.executemany(f"UPDATE issue_list SET {', '.join(f'{c} = ?' for c in MUTABLE)} WHERE issue_id = ?", changed)
+
     def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
         set_status = {
             "Issue.Assigned": "in_progress",
@@ -73,100 +139,106 @@ class IssueListView(View):
         }
         handlers: dict[str, Callable[[Sql, Any, int], None]] = {
             "Issue.Reported": self._reported,
-            "Issue.Triaged": self._triaged,
-            "Issue.PriorityOverridden": self._priority,
-            "Issue.WaitingStarted": self._waiting,
-            "Issue.Resumed": self._resumed,
-            "Issue.Reopened": self._reopened,
-            "Issue.Commented": self._touch,
-            "Issue.Responded": self._touch,
-            "Issue.VendorUpdated": self._touch,
-            "Issue.WorkaroundRecorded": self._touch,
-            "Issue.WorkaroundRetired": self._touch,
-            "Issue.WorkaroundRescheduled": self._touch,
-            "Issue.ChangeScheduled": self._touch,
+            "Issue.Triaged": self._updater(_triaged),
+            "Issue.PriorityOverridden": self._updater(lambda row, d: row.update(priority=str(d["priority"]))),
+            "Issue.WaitingStarted": self._updater(_waiting),
+            "Issue.Resumed": self._updater(
+                lambda row, d: row.update(status=row["status_before_wait"] or "in_progress", status_before_wait=None)
+            ),
+            "Issue.Reopened": self._updater(
+                lambda row, d: row.update(status="escalated" if row["escalated_vendor"] is not None else "in_progress")
+            ),
         }
+        for name in TOUCHES:
+            handlers[name] = self._updater(lambda row, d: None)
         for name, status in set_status.items():
-            handlers[name] = self._status_setter(status)
+            handlers[name] = self._updater(_status_setter(status))
         return handlers
 
     # -- handlers -----------------------------------------------------------------------------
     def _reported(self, sql: Sql, e: Any, position: int) -> None:
+        """INSERT ... ON CONFLICT DO NOTHING: a row that exists stays as it is."""
         d = e.__dict__
-        sql.execute(
-            "INSERT INTO issue_list (key, issue_id, seq, title, status, priority, impact_class, module, vendor,"
-            " escalated_vendor, site, reporter, assignee, reported_at, updated_at, version, search_text)"
-            " VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?)"
-            " ON CONFLICT (key) DO NOTHING",
-            (
-                d["key"],
-                str(e.originator_id),
-                int(d["key"].split("-")[1]),
-                d["title"],
-                str(d["priority"]),
-                str(d["impact_class"]),
-                str(d["module"]),
-                d["vendor"],
-                d.get("site"),
-                d["actor"].id,
-                iso(d["occurred_at"]),
-                iso(d["occurred_at"]),
-                e.originator_version,
-                f"{d['title']}\n{d['description']}\n{d.get('scenario') or ''}".lower(),
-            ),
-        )
+        issue_id = str(e.originator_id)
+        if issue_id in self._rows:
+            return
+        self._rows[issue_id] = {
+            "key": d["key"],
+            "issue_id": issue_id,
+            "seq": int(d["key"].split("-")[1]),
+            "title": d["title"],
+            "status": "new",
+            "priority": str(d["priority"]),
+            "impact_class": str(d["impact_class"]),
+            "module": str(d["module"]),
+            "vendor": d["vendor"],
+            "escalated_vendor": None,
+            "site": d.get("site"),
+            "reporter": d["actor"].id,
+            "assignee": None,
+            "reported_at": iso(d["occurred_at"]),
+            "updated_at": iso(d["occurred_at"]),
+            "version": e.originator_version,
+            "status_before_wait": None,
+            "search_text": f"{d['title']}\n{d['description']}\n{d.get('scenario') or ''}".lower(),
+        }
+        self._new.add(issue_id)
 
-    def _update(self, sql: Sql, e: Any, assignments: str, params: tuple[Any, ...]) -> None:
-        sql.execute(
-            f"UPDATE issue_list SET {assignments}{', ' if assignments else ''}updated_at = ?, version = ?"
-            " WHERE issue_id = ?",
-            (*params, iso(e.__dict__["occurred_at"]), e.originator_version, str(e.originator_id)),
-        )
+    def _updater(self, change: Change) -> Callable[[Sql, Any, int], None]:
+        """UPDATE ... SET <change>, updated_at, version WHERE issue_id: nothing for an unknown issue."""
 
-    def _touch(self, sql: Sql, e: Any, position: int) -> None:
-        self._update(sql, e, "", ())
-
-    def _status_setter(self, status: str) -> Callable[[Sql, Any, int], None]:
         def handler(sql: Sql, e: Any, position: int) -> None:
+            issue_id = str(e.originator_id)
+            row = self._rows.get(issue_id)
+            if row is None:
+                return
             d = e.__dict__
-            if status == "in_progress":
-                self._update(
-                    sql,
-                    e,
-                    "assignee = ?, status = CASE WHEN status IN ('new', 'triaged') THEN ? ELSE status END",
-                    (d["assignee"], status),
-                )
-            elif status == "escalated":
-                self._update(sql, e, "status = ?, vendor = ?, escalated_vendor = ?", (status, d["vendor"], d["vendor"]))
-            else:
-                self._update(sql, e, "status = ?, status_before_wait = NULL", (status,))
+            change(row, d)
+            row["updated_at"] = iso(d["occurred_at"])
+            row["version"] = e.originator_version
+            self._changed.add(issue_id)
 
         return handler
 
-    def _triaged(self, sql: Sql, e: Any, position: int) -> None:
-        d = e.__dict__
-        self._update(
-            sql,
-            e,
-            "priority = ?, impact_class = ?, assignee = COALESCE(?, assignee),"
-            " status = CASE WHEN status = 'new' THEN 'triaged' ELSE status END",
-            (str(d["priority"]), str(d["impact_class"]), d.get("assignee") or None),
-        )
 
-    def _priority(self, sql: Sql, e: Any, position: int) -> None:
-        self._update(sql, e, "priority = ?", (str(e.__dict__["priority"]),))
+TOUCHES = (
+    "Issue.Commented",
+    "Issue.Responded",
+    "Issue.VendorUpdated",
+    "Issue.WorkaroundRecorded",
+    "Issue.WorkaroundRetired",
+    "Issue.WorkaroundRescheduled",
+    "Issue.ChangeScheduled",
+)
 
-    def _waiting(self, sql: Sql, e: Any, position: int) -> None:
-        status = "waiting_on_reporter" if e.__dict__["on"] == "reporter" else "waiting_on_customer"
-        self._update(sql, e, "status_before_wait = status, status = ?", (status,))
 
-    def _resumed(self, sql: Sql, e: Any, position: int) -> None:
-        self._update(sql, e, "status = COALESCE(status_before_wait, 'in_progress'), status_before_wait = NULL", ())
+def _status_setter(status: str) -> Change:
+    def change(row: dict[str, Any], d: dict[str, Any]) -> None:
+        if status == "in_progress":
+            row["assignee"] = d["assignee"]
+            if row["status"] in ("new", "triaged"):
+                row["status"] = status
+        elif status == "escalated":
+            row.update(status=status, vendor=d["vendor"], escalated_vendor=d["vendor"])
+        else:
+            row.update(status=status, status_before_wait=None)
 
-    def _reopened(self, sql: Sql, e: Any, position: int) -> None:
-        self._update(
-            sql, e, "status = CASE WHEN escalated_vendor IS NOT NULL THEN 'escalated' ELSE 'in_progress' END", ()
-        )
+    return change
+
+
+def _triaged(row: dict[str, Any], d: dict[str, Any]) -> None:
+    row["priority"] = str(d["priority"])
+    row["impact_class"] = str(d["impact_class"])
+    assignee = d.get("assignee") or None
+    if assignee is not None:
+        row["assignee"] = assignee
+    if row["status"] == "new":
+        row["status"] = "triaged"
+
+
+def _waiting(row: dict[str, Any], d: dict[str, Any]) -> None:
+    status = "waiting_on_reporter" if d["on"] == "reporter" else "waiting_on_customer"
+    row.update(status_before_wait=row["status"], status=status)
 
 
 BREACHED_CLOCK = (
@@ -207,10 +279,14 @@ def list_issues(
         clauses.append("seq < ?")
         params.append(decode_cursor(cursor))
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    # The page is chosen first and `breached` computed for its rows only: written as one flat
+    # query, PostgreSQL plans the EXISTS as a hashed subplan over all of sla_clock (80-140 ms
+    # a page at 100k issues) instead of 51 index probes (under 1 ms).
     with store.transaction(commit=False) as sql:
         rows = sql.execute(
-            f"SELECT seq, {', '.join(COLUMNS)}, ({BREACHED_CLOCK}) AS breached FROM issue_list {where}"
-            " ORDER BY seq DESC LIMIT ?",
+            f"SELECT seq, {', '.join(COLUMNS)}, ({BREACHED_CLOCK}) AS breached FROM"
+            f" (SELECT seq, {', '.join(COLUMNS)} FROM issue_list {where} ORDER BY seq DESC LIMIT ?) issue_list"
+            " ORDER BY seq DESC",
             (iso(now), *params, limit + 1),
         ).fetchall()
     more = len(rows) > limit

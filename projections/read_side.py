@@ -15,6 +15,7 @@ from projections.election import Election
 from projections.improvement_queries import ImprovementQueries, SuggestionQueries
 from projections.issue_list import list_issues
 from projections.runner import ProjectionRunner
+from projections.schema import create_views
 from projections.store import ViewStore
 
 
@@ -44,9 +45,7 @@ class ReadSide:
         racing_schema_setup(self._create_views)
 
     def _create_views(self) -> None:
-        with self.store.transaction() as sql:
-            for view in self.views:
-                view.create(sql)
+        create_views(self.store, self.views)
 
     def suggestions_similar(self, title: str) -> list[dict[str, Any]]:
         """Possible duplicates of a new suggestion's title: [{key, title, score}], best first."""

@@ -18,8 +18,8 @@ from projections.view import from_iso, iso
 GROUPS = {
     "vendor": "c.vendor",
     "priority": "c.priority",
-    "module": "i.module",
-    "site": "i.site",
+    "module": "c.module",
+    "site": "c.site",
     "month": "SUBSTR(c.started_at, 1, 7)",
 }
 
@@ -50,7 +50,7 @@ def _vendor_scope(viewer: Actor, clauses: list[str], params: list[Any]) -> None:
         params.append(viewer.vendor)
 
 
-FILTER_COLUMNS = {"vendor": "c.vendor", "priority": "c.priority", "module": "i.module", "site": "i.site"}
+FILTER_COLUMNS = {"vendor": "c.vendor", "priority": "c.priority", "module": "c.module", "site": "c.site"}
 
 
 def sla_compliance(
@@ -64,7 +64,9 @@ def sla_compliance(
 ) -> list[dict[str, Any]]:
     """Per group: clocks, met, breached, running, % met of those decided (met + breached).
 
-    `filters` narrows by vendor, priority, module and site (the console's filter bar)."""
+    `filters` narrows by vendor, priority, module and site (the console's filter bar). Module
+    and site are copied onto each clock row by the SLA view, so no grouping joins the issue
+    list: the join of every clock with its issue was a third of the report's time."""
     column = GROUPS[group_by]
     clauses: list[str] = []
     params: list[Any] = []
@@ -82,7 +84,7 @@ def sla_compliance(
             " SUM(CASE WHEN c.stopped_at IS NOT NULL AND c.stopped_at <= c.due_at THEN 1 ELSE 0 END) AS met,"
             " SUM(CASE WHEN (c.stopped_at IS NOT NULL AND c.stopped_at > c.due_at)"
             "  OR (c.stopped_at IS NULL AND c.paused = 0 AND c.due_at < ?) THEN 1 ELSE 0 END) AS breached"
-            f" FROM sla_clock c JOIN issue_list i ON i.key = c.issue_key {where}"
+            f" FROM sla_clock c {where}"
             f" GROUP BY {column} ORDER BY {column}",
             (stamp, *params),
         ).fetchall()

@@ -19,6 +19,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.schema import racing_schema_setup
 from projections.election import Election
+from projections.schema import create_views
 from projections.store import ViewStore
 from projections.view import View
 
@@ -41,9 +42,9 @@ class ProjectionRunner:
         racing_schema_setup(self._create_views)
 
     def _create_views(self) -> None:
-        with self.store.transaction() as sql:
-            for view in self.views:
-                view.create(sql)
+        reset = create_views(self.store, self.views)
+        if reset:
+            log.warning("views rebuilt for a new schema: %s", ", ".join(reset))
 
     def head(self) -> int:
         return int(self.desk.recorder.max_notification_id() or 0)
@@ -66,6 +67,7 @@ class ProjectionRunner:
                 continue
             try:
                 with self.store.transaction() as sql:
+                    view.begin(sql, [event for event, _ in todo])
                     for event, position in todo:
                         view.apply(sql, event, position)
                     view.flush(sql)

@@ -8,7 +8,7 @@ live clock has breached *by now* is decided at query time from `due_at`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,19 +54,42 @@ def default_document(vendor: str) -> SlaPolicyDocument:
     return _DEFAULTS[vendor]
 
 
+FACT_COLUMNS = (
+    "issue_id",
+    "issue_key",
+    "version",
+    "kind",
+    "occurred_at",
+    "recorded_at",
+    "priority",
+    "vendor",
+    "waiting_on",
+    "module",
+    "site",
+)
+CHUNK = 500  # issues per IN (...) list: far below SQLite's limit on host parameters
+
+
 class SlaView(View):
     name = "sla"
     tables = ("sla_fact", "sla_policy", "sla_clock")
+    # 2: module and site on the facts and clocks (the compliance report groups by them without
+    # joining the issue list); a store built before is rebuilt once (`projections.schema`).
+    schema_version = 2
     policy_now = False
 
     def __init__(self) -> None:
         self._dirty: dict[str, str] = {}  # issue id -> key, touched in the current batch
+        self._facts: list[tuple[Any, ...]] = []  # fact rows of the current batch, written at flush
+
+    def begin(self, sql: Sql, events: Sequence[Any]) -> None:
+        self._dirty, self._facts = {}, []
 
     def create(self, sql: Sql) -> None:
         sql.execute(
             "CREATE TABLE IF NOT EXISTS sla_fact (issue_id TEXT NOT NULL, issue_key TEXT NOT NULL,"
             " version BIGINT NOT NULL, kind TEXT NOT NULL, occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL,"
-            " priority TEXT, vendor TEXT, waiting_on TEXT, PRIMARY KEY (issue_id, version))"
+            " priority TEXT, vendor TEXT, waiting_on TEXT, module TEXT, site TEXT, PRIMARY KEY (issue_id, version))"
         )
         sql.execute(
             "CREATE TABLE IF NOT EXISTS sla_policy (vendor TEXT NOT NULL, version BIGINT NOT NULL,"
@@ -77,7 +100,7 @@ class SlaView(View):
             " kind TEXT NOT NULL, vendor TEXT NOT NULL, policy_version BIGINT NOT NULL, priority TEXT NOT NULL,"
             " target_seconds BIGINT NOT NULL, started_at TEXT NOT NULL, due_at TEXT NOT NULL, stopped_at TEXT,"
             " paused INTEGER NOT NULL, pauses TEXT NOT NULL, business_seconds_used BIGINT NOT NULL,"
-            " PRIMARY KEY (issue_key, idx))"
+            " module TEXT, site TEXT, PRIMARY KEY (issue_key, idx))"
         )
         sql.execute("CREATE INDEX IF NOT EXISTS sla_clock_due ON sla_clock (due_at)")
 
@@ -99,10 +122,10 @@ class SlaView(View):
         if fact is None:
             return
         issue_id = str(event.originator_id)
-        key = event.__dict__.get("key") or self._key_of(sql, issue_id)
-        sql.execute(
-            "INSERT INTO sla_fact (issue_id, issue_key, version, kind, occurred_at, recorded_at, priority,"
-            " vendor, waiting_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (issue_id, version) DO NOTHING",
+        d = event.__dict__
+        key = d.get("key") or self._dirty.get(issue_id) or self._key_of(sql, issue_id)
+        reported = fact.kind == "reported"
+        self._facts.append(
             (
                 issue_id,
                 key,
@@ -113,35 +136,69 @@ class SlaView(View):
                 fact.priority,
                 fact.vendor,
                 fact.on,
-            ),
+                str(d["module"]) if reported else None,
+                d.get("site") if reported else None,
+            )
         )
         self._dirty[issue_id] = key
 
     def flush(self, sql: Sql) -> None:
         """Recompute each touched issue's clocks once per batch, from all its facts so far:
         the same rows as recomputing after every fact (clocks depend only on the facts), but
-        an issue with ten facts in a batch is computed once instead of ten times."""
-        dirty, self._dirty = self._dirty, {}
+        an issue with ten facts in a batch is computed once instead of ten times. The batch's
+        facts, the reads and the clock rows go in a few statements per 500 issues rather than
+        several per fact: on PostgreSQL each statement was a round trip."""
+        dirty, facts = self._dirty, self._facts
+        self._dirty, self._facts = {}, []
+        sql.executemany(
+            f"INSERT INTO sla_fact ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join('?' * len(FACT_COLUMNS))})"
+            " ON CONFLICT (issue_id, version) DO NOTHING",
+            facts,
+        )
         if not dirty:
             return
+        # An issue whose first event is in this batch has no earlier facts and no clocks yet
+        # (an aggregate's events are in the log in version order): its facts are all here, so
+        # it needs neither the read nor the delete; on a rebuild that is nearly every issue.
+        batch: dict[str, list[dict[str, Any]]] = {}
+        for row in facts:
+            batch.setdefault(row[0], []).append(dict(zip(FACT_COLUMNS, row, strict=True)))
+        fresh = {issue_id for issue_id, rows in batch.items() if rows[0]["version"] == 1}
         book = PolicyBook(sql.execute("SELECT * FROM sla_policy").fetchall(), self.policy_now)
+        by_issue = {issue_id: batch[issue_id] for issue_id in fresh}
+        older = [(issue_id, key) for issue_id, key in dirty.items() if issue_id not in fresh]
+        for start in range(0, len(older), CHUNK):
+            chunk = older[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            rows = sql.execute(
+                f"SELECT * FROM sla_fact WHERE issue_id IN ({marks}) ORDER BY issue_id, version",
+                [issue_id for issue_id, _ in chunk],
+            ).fetchall()
+            for row in rows:
+                by_issue.setdefault(row["issue_id"], []).append(row)
+            sql.execute(f"DELETE FROM sla_clock WHERE issue_key IN ({marks})", [key for _, key in chunk])
+        clock_rows: list[tuple[Any, ...]] = []
         for issue_id, key in dirty.items():
-            self.refresh_clocks(sql, issue_id, key, book)
+            clock_rows.extend(issue_clock_rows(by_issue.get(issue_id, []), key, book))
+        sql.executemany(
+            "INSERT INTO sla_clock (issue_key, idx, kind, vendor, policy_version, priority, target_seconds,"
+            " started_at, due_at, stopped_at, paused, pauses, business_seconds_used, module, site)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            clock_rows,
+        )
 
     def _key_of(self, sql: Sql, issue_id: str) -> str:
         return str(sql.execute("SELECT issue_key FROM sla_fact WHERE issue_id = ? LIMIT 1", (issue_id,)).scalar())
 
-    def refresh_clocks(self, sql: Sql, issue_id: str, key: str, book: PolicyBook) -> None:
-        facts = load_facts(sql, issue_id)
-        clocks = compute_clocks(facts, book.resolve, facts[-1].occurred_at) if facts else []
-        sql.execute("DELETE FROM sla_clock WHERE issue_key = ?", (key,))
-        for idx, clock in enumerate(clocks):
-            sql.execute(
-                "INSERT INTO sla_clock (issue_key, idx, kind, vendor, policy_version, priority, target_seconds,"
-                " started_at, due_at, stopped_at, paused, pauses, business_seconds_used)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                clock_row(key, idx, clock),
-            )
+
+def issue_clock_rows(rows: list[dict[str, Any]], key: str, book: PolicyBook) -> list[tuple[Any, ...]]:
+    """One issue's clock rows from its fact rows (in version order), as of its last fact."""
+    facts = facts_of(rows)
+    if not facts:
+        return []
+    first = rows[0]
+    clocks = compute_clocks(facts, book.resolve, facts[-1].occurred_at)
+    return [(*clock_row(key, idx, clock), first["module"], first["site"]) for idx, clock in enumerate(clocks)]
 
 
 def clock_row(key: str, idx: int, clock: SlaClock) -> tuple[Any, ...]:
@@ -166,7 +223,11 @@ def clock_row(key: str, idx: int, clock: SlaClock) -> tuple[Any, ...]:
 
 def load_facts(sql: Sql, issue_id: str) -> list[SlaFact]:
     """The issue's facts in version order (see `monotonic` for business-time skew)."""
-    rows = sql.execute("SELECT * FROM sla_fact WHERE issue_id = ? ORDER BY version", (issue_id,)).fetchall()
+    return facts_of(sql.execute("SELECT * FROM sla_fact WHERE issue_id = ? ORDER BY version", (issue_id,)).fetchall())
+
+
+def facts_of(rows: list[dict[str, Any]]) -> list[SlaFact]:
+    """Fact rows of one issue, in version order, as `SlaFact`s."""
     facts: list[SlaFact] = []
     for r in rows:
         occurred, recorded = from_iso(r["occurred_at"]), from_iso(r["recorded_at"])

@@ -8,12 +8,12 @@ trust when left alone, so each one has an owner and a retire-by date. A workarou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from projections.store import Sql, ViewStore
-from projections.view import View, from_iso, iso
+from projections.view import Inserts, View, from_iso, iso
 
 STATES: Final = ("open", "retired", "all")
 FILTERS: Final = ("owner", "kind", "module")
@@ -40,6 +40,18 @@ class WorkaroundView(View):
         )
         sql.execute("CREATE INDEX IF NOT EXISTS workaround_retire_by ON workaround (retired_at, retire_by)")
 
+    def __init__(self) -> None:
+        self._keys: dict[str, str] = {}  # issue id -> key, of the issues reported in this batch
+        self._inserts = Inserts()
+
+    def begin(self, sql: Sql, events: Sequence[Any]) -> None:
+        self._keys, self._inserts = {}, Inserts()
+
+    def flush(self, sql: Sql) -> None:
+        """The batch's issues in one statement (one per issue was most of this view's time)."""
+        self._keys = {}
+        self._inserts.write(sql)
+
     def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
         return {
             "Issue.Reported": self._reported,
@@ -50,7 +62,8 @@ class WorkaroundView(View):
 
     def _reported(self, sql: Sql, e: Any, position: int) -> None:
         d = e.__dict__
-        sql.execute(
+        self._keys.setdefault(str(e.originator_id), d["key"])
+        self._inserts.add(
             "INSERT INTO workaround_issue (issue_id, issue_key, title, module) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (issue_id) DO NOTHING",
             (str(e.originator_id), d["key"], d["title"], str(d["module"])),
@@ -59,7 +72,10 @@ class WorkaroundView(View):
     def _recorded(self, sql: Sql, e: Any, position: int) -> None:
         d = e.__dict__
         issue_id = str(e.originator_id)
-        key = sql.execute("SELECT issue_key FROM workaround_issue WHERE issue_id = ?", (issue_id,)).scalar()
+        key = (
+            self._keys.get(issue_id)
+            or sql.execute("SELECT issue_key FROM workaround_issue WHERE issue_id = ?", (issue_id,)).scalar()
+        )
         sql.execute(
             "INSERT INTO workaround (issue_id, workaround_id, issue_key, kind, description, owner, retire_by,"
             " recorded_at, retired_at, note, rescheduled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 0)"
