@@ -50,8 +50,10 @@ class FlatList(fields.List):
         instance = schema()
         if any(instance._hooks.values()) or any(f.dump_default is not missing for f in instance.dump_fields.values()):
             raise TypeError(f"{schema.__name__} has hooks or dump defaults; use fields.List(fields.Nested(...))")
+        # A str in a plain String field is dumped as itself: skip the call.
         self._plan = [
-            (field.attribute or name, field.data_key or name, field) for name, field in instance.dump_fields.items()
+            (field.attribute or name, field.data_key or name, field, type(field) is fields.String)
+            for name, field in instance.dump_fields.items()
         ]
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[dict[str, Any]] | None:
@@ -60,9 +62,9 @@ class FlatList(fields.List):
         plan = self._plan
         return [
             {
-                key: field._serialize(item[source], source, item)
-                for source, key, field in plan
-                if item.get(source, missing) is not missing
+                key: raw if plain and type(raw) is str else field._serialize(raw, source, item)
+                for source, key, field, plain in plan
+                if (raw := item.get(source, missing)) is not missing
             }
             for item in value
         ]
