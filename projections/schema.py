@@ -17,12 +17,17 @@ from projections.view import View
 
 
 def create_views(store: ViewStore, views: Sequence[View]) -> list[str]:
-    """Create (or upgrade) the views' tables; returns the names of views reset for a rebuild."""
+    """Create (or upgrade) the views' tables; returns the names of views reset for a rebuild.
+
+    Writes nothing when every view is current, so a process can start on a store it may only
+    read (a read-only SQLite file) and catch up once the store is writable again."""
     reset: list[str] = []
     with store.transaction() as sql:
         sql.execute("CREATE TABLE IF NOT EXISTS view_schema (view TEXT PRIMARY KEY, version BIGINT NOT NULL)")
+        rows = sql.execute("SELECT view, version FROM view_schema").fetchall()
+        recorded = {row["view"]: int(row["version"]) for row in rows}
         for view in views:
-            if _upgrade(sql, view):
+            if recorded.get(view.name, 0) < view.schema_version and _upgrade(sql, view, view.name in recorded):
                 view.drop(sql)
                 store.forget(sql, view.name)
                 reset.append(view.name)
@@ -30,12 +35,14 @@ def create_views(store: ViewStore, views: Sequence[View]) -> list[str]:
     return reset
 
 
-def _upgrade(sql: Sql, view: View) -> bool:
+def _upgrade(sql: Sql, view: View, recorded: bool) -> bool:
     """Claim the upgrade of `view` to its schema version; True for exactly one process.
 
-    The conditional UPDATE takes the row's lock on PostgreSQL, so a second process starting at
-    the same time waits for the first to commit and then finds nothing left to upgrade."""
-    sql.execute("INSERT INTO view_schema (view, version) VALUES (?, 1) ON CONFLICT (view) DO NOTHING", (view.name,))
+    A view without a row was built before versions were recorded: version 1. The conditional
+    UPDATE takes the row's lock on PostgreSQL, so a second process starting at the same time
+    waits for the first to commit and then finds nothing left to upgrade."""
+    if not recorded:
+        sql.execute("INSERT INTO view_schema (view, version) VALUES (?, 1) ON CONFLICT (view) DO NOTHING", (view.name,))
     if view.schema_version <= 1:
         return False
     sql.execute(
