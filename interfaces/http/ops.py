@@ -17,7 +17,8 @@ from interfaces.http.api import errors
 from interfaces.http.logs import get_logger
 from interfaces.http.metrics import exposition
 from interfaces.http.problems import RETRY_AFTER_SECONDS, Problem
-from interfaces.http.services import desk, services
+from interfaces.http.readiness import NotAnsweredInTime
+from interfaces.http.services import ViewsUnreachable, services
 
 blp = Blueprint("operations", __name__, description="Process health and metrics (no token needed)")
 log = get_logger("kaizen.http.ops")
@@ -41,10 +42,7 @@ class ReadySchema(Schema):
 
 def projection_lag() -> dict[str, int] | None:
     """Lag per view, or None when this build has no read side."""
-    read = services().read
-    if read is None:
-        return None
-    return {str(name): int(value) for name, value in read.lag().items()}
+    return services().lag()
 
 
 @blp.route("/healthz", methods=["GET"])
@@ -62,15 +60,17 @@ def healthz() -> dict[str, str]:
 def readyz() -> dict[str, Any]:
     """Readiness: the store answers and every view is within the allowed lag"""
     try:
-        position = int(desk().recorder.max_notification_id() or 0)
+        position, lag = services().readiness()
+    except ViewsUnreachable as exc:
+        log.warning("not_ready_views", error=str(exc))
+        raise Problem(503, "the read views are unreachable", headers=NOT_READY) from None
+    except NotAnsweredInTime as exc:
+        log.warning("not_ready_store", error="timeout")
+        raise Problem(503, str(exc), headers=NOT_READY) from None
     except Exception as exc:
         log.warning("not_ready_store", error=type(exc).__name__)
+        services().breaker.trip()  # requests behind this one answer 503 at once for a moment
         raise Problem(503, "the store is unreachable", headers=NOT_READY) from None
-    try:
-        lag = projection_lag()
-    except Exception as exc:
-        log.warning("not_ready_views", error=type(exc).__name__)
-        raise Problem(503, "the read views are unreachable", headers=NOT_READY) from None
     max_lag = services().settings.max_lag
     behind = {name: value for name, value in (lag or {}).items() if value > max_lag}
     if behind:

@@ -15,6 +15,7 @@ from flask import current_app
 
 from application.desk import KaizenDesk
 from interfaces.http.breaker import StoreBreaker
+from interfaces.http.readiness import BoundedCheck
 from interfaces.http.settings import HttpSettings
 
 
@@ -32,6 +33,10 @@ def read_side_class() -> Any | None:
     return getattr(module, "ReadSide", None)
 
 
+class ViewsUnreachable(Exception):
+    """The log answered but the views' tables did not."""
+
+
 @dataclass
 class KaizenServices:
     """The desk (writes, reads by key) and, when available, the read side (lists, lag).
@@ -47,6 +52,7 @@ class KaizenServices:
     _read_built: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     breaker: StoreBreaker = field(default_factory=StoreBreaker)
+    _readiness: BoundedCheck[tuple[int, dict[str, int] | None]] | None = None
 
     @property
     def read(self) -> Any | None:
@@ -66,6 +72,28 @@ class KaizenServices:
                     self._read = read
                 self._read_built = True
         return self._read
+
+    def lag(self) -> dict[str, int] | None:
+        """Events each view trails the log by, or None when this build has no read side."""
+        read = self.read
+        if read is None:
+            return None
+        return {str(name): int(value) for name, value in read.lag().items()}
+
+    def ready_state(self) -> tuple[int, dict[str, int] | None]:
+        """The log's head and the views' lag; a store error propagates, a views error is tagged."""
+        position = int(self.desk.recorder.max_notification_id() or 0)
+        try:
+            return position, self.lag()
+        except Exception as exc:
+            raise ViewsUnreachable(type(exc).__name__) from exc
+
+    def readiness(self) -> tuple[int, dict[str, int] | None]:
+        """`ready_state` within the readiness budget (interfaces/http/readiness.py)."""
+        with self._lock:
+            if self._readiness is None:
+                self._readiness = BoundedCheck(self.ready_state)
+        return self._readiness()
 
     def start_projections(self) -> None:
         read = self.read

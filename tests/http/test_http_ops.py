@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -54,6 +56,32 @@ def test_readyz_is_503_when_the_store_is_down(api: Api, monkeypatch: pytest.Monk
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert "refused" not in answer.get_data(as_text=True)
     assert api.client.get("/healthz").status_code == 200
+    # the failure also opens the breaker: commands behind it answer 503 without waiting on the store
+    assert api.post("/api/v1/issues", ISSUE, as_="reporter").status_code == 503
+
+
+def test_readyz_answers_503_in_time_when_the_store_hangs(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load balancer's probe gives up after about a second; a hanging store must not outlast it."""
+    release = threading.Event()
+
+    def hanging() -> Any:
+        release.wait(10)
+        return 0
+
+    monkeypatch.setattr(api.desk.recorder, "max_notification_id", hanging)
+    try:
+        started = time.monotonic()
+        answers = [api.client.get("/readyz") for _ in range(3)]
+        elapsed = time.monotonic() - started
+        assert [a.status_code for a in answers] == [503, 503, 503]
+        assert "within 1 s" in answers[0].get_json()["detail"]
+        assert elapsed < 4.5
+        alive = [t for t in threading.enumerate() if t.name == "kaizen-ready"]
+        assert len(alive) == 1  # the probes shared one check instead of piling up threads
+    finally:
+        release.set()
+    monkeypatch.undo()
+    assert api.client.get("/readyz").status_code == 200
 
 
 def test_metrics_count_requests_by_route_template_and_commands_by_type(api: Api) -> None:
