@@ -67,11 +67,15 @@ class ProjectionRunner:
                 continue
             try:
                 with self.store.transaction() as sql:
+                    # The position first: it is a write, so on SQLite the transaction takes the
+                    # write lock (waiting its turn) before any read; a read first would make a
+                    # later write fail at once with "database is locked" whenever another
+                    # runner committed in between. A runner that lost the race stops here.
+                    self.store.record(sql, view.name, todo[-1][1])
                     view.begin(sql, [event for event, _ in todo])
                     for event, position in todo:
                         view.apply(sql, event, position)
                     view.flush(sql)
-                    self.store.record(sql, view.name, todo[-1][1])
             except IntegrityError:
                 # Another runner committed this batch first; its rows stand, ours rolled back.
                 log.info("view %s: batch already applied elsewhere", view.name)
@@ -93,14 +97,19 @@ class ProjectionRunner:
         return total
 
     def rebuild(self, names: Sequence[str], progress: Progress | None = None) -> int:
-        """Drop the named views' rows and positions in one transaction, then replay the log."""
+        """Drop the named views' rows and positions in one transaction, then replay the log;
+        indexes only queries need are built at the end (queries meanwhile work, slower)."""
         chosen = [v for v in self.views if v.name in names]
         with self.store.transaction() as sql:
             for view in chosen:
                 view.drop(sql)
                 self.store.forget(sql, view.name)
                 view.create(sql)
-        return self.catch_up(chosen, progress)
+        read = self.catch_up(chosen, progress)
+        with self.store.transaction() as sql:
+            for view in chosen:
+                view.create_indexes(sql)
+        return read
 
     # -- following ------------------------------------------------------------------------------
     def _listen(self, stop: threading.Event) -> None:

@@ -32,6 +32,7 @@ def create_views(store: ViewStore, views: Sequence[View]) -> list[str]:
                 store.forget(sql, view.name)
                 reset.append(view.name)
             view.create(sql)
+            view.create_indexes(sql)
     return reset
 
 

@@ -54,6 +54,14 @@ def default_document(vendor: str) -> SlaPolicyDocument:
     return _DEFAULTS[vendor]
 
 
+# Each compliance report grouping (`projections.reports.GROUPS`, without the table alias).
+REPORT_GROUPS = {
+    "vendor": "vendor",
+    "priority": "priority",
+    "module": "module",
+    "site": "site",
+    "month": "SUBSTR(started_at, 1, 7)",
+}
 FACT_COLUMNS = (
     "issue_id",
     "issue_key",
@@ -103,6 +111,18 @@ class SlaView(View):
             " module TEXT, site TEXT, PRIMARY KEY (issue_key, idx))"
         )
         sql.execute("CREATE INDEX IF NOT EXISTS sla_clock_due ON sla_clock (due_at)")
+
+    def create_indexes(self, sql: Sql) -> None:
+        """The compliance report counts every clock per group. SQLite scanned the wide rows and
+        sorted them per group (110-150 ms at 200k clocks); one narrow index per grouping, in
+        group order, answers it from the index alone (about 60 ms). PostgreSQL's hash
+        aggregate needs none, and its catch-up is the tighter budget."""
+        if sql.engine != "sqlite":
+            return
+        for name, group in REPORT_GROUPS.items():
+            sql.execute(
+                f"CREATE INDEX IF NOT EXISTS sla_clock_by_{name} ON sla_clock ({group}, stopped_at, due_at, paused)"
+            )
 
     def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
         handlers: dict[str, Callable[[Sql, Any, int], None]] = {name: self._on_fact for name in FACT_OF_EVENT}

@@ -40,6 +40,10 @@ class View(ABC):
     def create(self, sql: Sql) -> None:
         """CREATE TABLE IF NOT EXISTS ... (idempotent; runs at every start)."""
 
+    def create_indexes(self, sql: Sql) -> None:  # noqa: B027 - an optional hook
+        """Indexes only queries need (idempotent). A rebuild creates them after replaying the
+        log: building an index once is much cheaper than keeping it sorted row by row."""
+
     def drop(self, sql: Sql) -> None:
         for table in self.tables:
             sql.execute(f"DROP TABLE IF EXISTS {table}")
