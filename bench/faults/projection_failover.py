@@ -100,7 +100,7 @@ def start_worker(url: str, workdir: Path, n: int) -> subprocess.Popen[bytes]:
 def run(
     kills: int = 10,
     delay: tuple[float, float] = (0.3, 1.5),
-    events: int = 40_000,
+    events: int = 100_000,
     seed: int = 3,
     takeover_limit: float = TAKEOVER_LIMIT_S,
     url: str | None = None,
@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bench.faults.projection_failover", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--kills", type=int, default=10)
-    parser.add_argument("--events", type=int, default=40_000)
+    parser.add_argument("--events", type=int, default=100_000)
     args = parser.parse_args(argv)
     return report(run(args.kills, args.events))
 

@@ -70,5 +70,5 @@ def test_the_service_says_503_while_the_database_is_away_and_its_views_catch_up(
 
 
 def test_killing_the_projection_worker_mid_catch_up_keeps_views_exact(database: str) -> None:
-    out = projection_failover.run(kills=3, delay=(0.05, 0.4), events=6_000, takeover_limit=10.0, url=database)
+    out = projection_failover.run(kills=3, delay=(0.05, 0.25), events=20_000, takeover_limit=10.0, url=database)
     assert all(out["checks"].values()), failed_checks(out)
