@@ -115,13 +115,14 @@ class SlaView(View):
     def create_indexes(self, sql: Sql) -> None:
         """The compliance report counts every clock per group. SQLite scanned the wide rows and
         sorted them per group (110-150 ms at 200k clocks); one narrow index per grouping, in
-        group order, answers it from the index alone (about 60 ms). PostgreSQL's hash
+        group order, answers it from the index alone (about 45 ms). PostgreSQL's hash
         aggregate needs none, and its catch-up is the tighter budget."""
         if sql.engine != "sqlite":
             return
-        for name, group in REPORT_GROUPS.items():
+        for name, group in REPORT_GROUPS.items():  # started_at: covering for a period too
             sql.execute(
-                f"CREATE INDEX IF NOT EXISTS sla_clock_by_{name} ON sla_clock ({group}, stopped_at, due_at, paused)"
+                f"CREATE INDEX IF NOT EXISTS sla_clock_report_{name} ON sla_clock"
+                f" ({group}, started_at, stopped_at, due_at, paused)"
             )
 
     def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
