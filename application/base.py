@@ -20,6 +20,7 @@ from application.config import StoreSettings, store_settings
 from application.context import Context, Receipt
 from application.errors import ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
 from application.idempotency import IdempotencyRecord, record_id
+from application.key_allocation import AllocationTurns
 from application.schema import racing_schema_setup
 from application.transcodings import ActorAsDict, DateAsISO
 from domain.base import KaizenAggregate
@@ -47,6 +48,11 @@ class DeskBase(Application[UUID]):
         self.settings = settings or store_settings()
         self.clock = clock
         racing_schema_setup(lambda: super(DeskBase, self).__init__(env=self.settings.environment))
+        self._allocation_turns = AllocationTurns(self.settings)
+
+    def close(self) -> None:
+        self._allocation_turns.close()
+        super().close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

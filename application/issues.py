@@ -8,7 +8,6 @@ from uuid import UUID
 
 from application.base import DeskBase
 from application.context import Context, Receipt
-from application.key_allocation import allocation_turn
 from domain.access import authorise_issue
 from domain.errors import InvalidCommand
 from domain.issue import Issue
@@ -53,7 +52,7 @@ class IssueCommands(DeskBase):
         authorise_issue(ctx.actor, "report", None)
 
         def attempt() -> Receipt:
-            with allocation_turn(ISSUE_PREFIX):
+            with self._allocation_turns.turn(ISSUE_PREFIX):
                 sequence = self._next_key(ISSUE_PREFIX)
                 key = sequence.allocate(ctx.actor)
                 issue = Issue.report(

@@ -9,7 +9,6 @@ from typing import Any
 from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import NotFound, StaleVersion
-from application.key_allocation import allocation_turn
 from domain.errors import InvalidCommand
 from domain.issue import Issue
 from domain.keys import aggregate_id
@@ -45,7 +44,7 @@ class MeetingCommands(DeskBase):
         authorise_meeting(ctx.actor, "schedule")
 
         def attempt() -> Receipt:
-            with allocation_turn(MEETING_PREFIX):
+            with self._allocation_turns.turn(MEETING_PREFIX):
                 sequence = self._next_key(MEETING_PREFIX)
                 key = sequence.allocate(ctx.actor)
                 meeting = ImprovementMeeting.schedule(

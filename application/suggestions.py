@@ -7,7 +7,6 @@ from typing import Any
 from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import StaleVersion
-from application.key_allocation import allocation_turn
 from domain.access import authorise_suggestion
 from domain.errors import InvalidCommand
 from domain.keys import SUGGESTION_PREFIX, aggregate_id
@@ -27,7 +26,7 @@ class SuggestionCommands(DeskBase):
         authorise_suggestion(ctx.actor, "suggest")
 
         def attempt() -> Receipt:
-            with allocation_turn(SUGGESTION_PREFIX):
+            with self._allocation_turns.turn(SUGGESTION_PREFIX):
                 sequence = self._next_key(SUGGESTION_PREFIX)
                 key = sequence.allocate(ctx.actor)
                 suggestion = Suggestion.submit(

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -149,3 +150,31 @@ def test_threads_of_one_process_take_turns_for_keys_instead_of_colliding(desk: K
         thread.join()
     assert sorted(keys, key=lambda k: int(k.split("-")[1])) == [f"KZ-{n}" for n in range(1, 49)]
     assert failed_appends == 0
+
+
+def test_a_report_turn_is_shared_by_every_process_on_the_store(store_url: str) -> None:
+    """Two desks stand for two processes: the second waits for the first's turn, then takes it."""
+    from application.key_allocation import AllocationTurns
+
+    first, second = AllocationTurns(store_settings(store_url)), AllocationTurns(store_settings(store_url))
+    holding, release = threading.Event(), threading.Event()
+
+    def stuck_save() -> None:
+        with first.turn("KZ"):
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=stuck_save)
+    holder.start()
+    try:
+        assert holding.wait(5)
+        threading.Timer(0.3, release.set).start()
+        started = time.monotonic()
+        with second.turn("KZ"):
+            waited = time.monotonic() - started
+        assert 0.25 <= waited < 0.95
+    finally:
+        release.set()
+        holder.join()
+        first.close()
+        second.close()
