@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 DEFAULT_SQLITE_PATH = "kaizen.db"
@@ -97,3 +98,20 @@ def store_settings(url: str | None = None) -> StoreSettings:
             },
         )
     raise ConfigurationError(f"{url!r}: KAIZEN_DATABASE_URL must start with sqlite:/// or postgresql://")
+
+
+def connect_postgres(environment: dict[str, str], connect_timeout: int) -> Any:
+    """A psycopg connection of its own (autocommit) to the store's database: for session-level
+    advisory locks (the projection election, key-allocation turns), which must not live in the
+    library's pool, where a connection is shared and may be recycled under the lock."""
+    import psycopg
+
+    return psycopg.connect(
+        dbname=environment["POSTGRES_DBNAME"],
+        host=environment["POSTGRES_HOST"],
+        port=environment["POSTGRES_PORT"],
+        user=environment["POSTGRES_USER"],
+        password=environment.get("POSTGRES_PASSWORD") or None,
+        autocommit=True,
+        connect_timeout=connect_timeout,
+    )

@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, Any, Protocol
 
-from application.config import StoreSettings
+from application.config import StoreSettings, connect_postgres
 
 TURN_WAIT_SECONDS = 1.0
 ADVISORY_NAMESPACE = 0x4B5A  # "KZ": the first key of PostgreSQL's two-key advisory locks
@@ -51,18 +51,7 @@ class PostgresTurns:
     def _connection(self, prefix: str) -> Any:
         conn = self._connections.get(prefix)
         if conn is None or conn.closed:
-            import psycopg
-
-            env = self.environment
-            conn = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"],
-                password=env.get("POSTGRES_PASSWORD") or None,
-                autocommit=True,
-                connect_timeout=2,
-            )
+            conn = connect_postgres(self.environment, connect_timeout=2)
             self._connections[prefix] = conn
         return conn
 

@@ -39,19 +39,11 @@ from bench.common import (
     summary,
     table,
 )
+from bench.history import timed
 from bench.loadgen import Client
 
 QUERY_P99_TARGET_MS = 200.0
 HISTORY_P99_TARGET_MS = 50.0
-
-
-def timed(action: Any, repeat: int) -> tuple[list[float], Any]:
-    latencies, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = action()
-        latencies.append((time.perf_counter() - started) * 1000)
-    return latencies, result
 
 
 def rebuild_with_cli(url: str, workdir: Path) -> dict[str, Any]:

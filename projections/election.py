@@ -14,7 +14,7 @@ import os
 import zlib
 from typing import Any
 
-from application.config import StoreSettings
+from application.config import StoreSettings, connect_postgres
 
 LOCK_NAME = "kaizen-projections"
 log = logging.getLogger("kaizen.projections")
@@ -45,19 +45,8 @@ class Election:
     def _try_postgres(self) -> Any:
         """Ask on one connection kept for the purpose: a standby asks every half second, and a
         new connection each time (a PostgreSQL backend forked per ask) cost more than the ask."""
-        import psycopg
-
         if self._candidate is None or self._candidate.closed:
-            env = self.settings.environment
-            self._candidate = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"],
-                password=env.get("POSTGRES_PASSWORD") or None,
-                autocommit=True,
-                connect_timeout=5,
-            )
+            self._candidate = connect_postgres(self.settings.environment, connect_timeout=5)
         conn = self._candidate
         key = zlib.crc32(self.name.encode()) & 0x7FFFFFFF
         try:
