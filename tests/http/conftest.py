@@ -118,7 +118,6 @@ def api(app: Flask) -> Api:
 @pytest.fixture
 def listing_api(store_url: str, clock: FakeClock) -> Iterator[Api]:
     """An app whose projections run in-process, for the list routes (read side needed)."""
-    pytest.importorskip("projections.read_side", reason="the read side (projections) is not built yet")
     built = build_app(store_url, clock, run_projections=True)
     try:
         yield Api(built, built.test_client(), issue_tokens(built.extensions["kaizen"].desk))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -128,12 +129,20 @@ def test_last_version_at_or_before_matches_a_scan_in_any_order(times: list[tuple
 def test_an_unknown_key_and_a_time_before_the_first_event_are_not_found() -> None:
     desk = in_memory_desk()
     try:
-        for key in ("KZ-404",):
-            try:
-                desk.version_as_of(key, T0)
-            except NotFound:
-                pass
-            else:
-                raise AssertionError("expected NotFound")
+        with pytest.raises(NotFound):
+            desk.version_as_of("KZ-404", T0)
+        key = desk.report(
+            Context(ADMIN),
+            title="Posting fails",
+            description="GL posting stops",
+            module="finance",
+            impact_scope="company",
+            urgency="degraded",
+        ).key
+        long_before = datetime(2000, 1, 1, tzinfo=UTC)
+        for axis in ("recorded", "occurred"):
+            with pytest.raises(NotFound):
+                desk.version_as_of(key, long_before, axis)
+        assert desk.version_as_of(key, datetime.now(UTC) + timedelta(days=1)) == 1
     finally:
         desk.close()
