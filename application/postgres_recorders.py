@@ -3,7 +3,10 @@
 The library retries a failed database call 10 times, each waiting up to the pool timeout, so
 a request could hang for most of a minute while PostgreSQL restarts. A service should instead
 answer 503 with Retry-After at once and let the client retry; these recorders keep the
-library's SQL and locking exactly and only shorten that retry loop (3 attempts). Selected
+library's SQL and locking exactly and only shorten that retry loop to 2 attempts: the second
+takes a fresh connection where the restart killed a pooled one; a third only adds another
+pool timeout (2 s) to the wait of a request that was in flight when the database went away.
+Selected
 through the library's own `APPLICATION_RECORDER_TOPIC` / `TRACKING_RECORDER_TOPIC` settings.
 """
 
@@ -19,7 +22,7 @@ from eventsourcing.postgres import (
 )
 from eventsourcing.utils import retry
 
-ATTEMPTS = 3
+ATTEMPTS = 2
 fail_fast = retry((InterfaceError, OperationalError), max_attempts=ATTEMPTS, wait=0.2)
 
 

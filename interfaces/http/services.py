@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 
 from application.desk import KaizenDesk
+from application.store_probe import store_reachable
 from interfaces.http.breaker import StoreBreaker
 from interfaces.http.readiness import BoundedCheck
 from interfaces.http.settings import HttpSettings
@@ -53,6 +54,11 @@ class KaizenServices:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     breaker: StoreBreaker = field(default_factory=StoreBreaker)
     _readiness: BoundedCheck[tuple[int, dict[str, int] | None]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.breaker.probe is None:
+            settings = self.desk.settings
+            self.breaker.probe = lambda: store_reachable(settings)
 
     @property
     def read(self) -> Any | None:
