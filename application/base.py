@@ -18,12 +18,13 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 
 from application.config import StoreSettings, store_settings
 from application.context import Context, Receipt
-from application.errors import ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
+from application.errors import ApplicationError, ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
 from application.idempotency import IdempotencyRecord, record_id
 from application.key_allocation import AllocationTurns
 from application.schema import racing_schema_setup
 from application.transcodings import ActorAsDict, DateAsISO
 from domain.base import KaizenAggregate
+from domain.errors import DomainError
 from domain.issue import Issue
 from domain.keys import KeySequence, named_id
 from domain.suggestion import Suggestion
@@ -155,21 +156,29 @@ class DeskBase(Application[UUID]):
         """Run a command, retrying on fresh state when another writer got there first.
 
         With `If-Match` there is no retry: the caller asked for that version and no other.
+
+        A retried `Idempotency-Key` is recognised after the fact rather than looked up before
+        every command: its record is appended with the command's events, so a second use
+        fails that append, or fails the command itself when the first use changed the state
+        it needs; only then is the stored answer read. A first use, the common case, costs no
+        extra read, and the append's unique key still decides who was first.
         """
-        replay = self._replayed(ctx)
-        if replay is not None:
-            return replay
         for attempt_number in range(MAX_ATTEMPTS):
             try:
                 return attempt()
             except IntegrityError:
-                # Jittered backoff: writers that collided do not collide again in lockstep.
-                time.sleep(random.uniform(0, 0.002 * (attempt_number + 1)))
                 replay = self._replayed(ctx)
                 if replay is not None:
                     return replay
                 if ctx.expected_version is not None:
                     raise StaleVersion(ctx.expected_version, ctx.expected_version + 1) from None
+                # Jittered backoff: writers that collided do not collide again in lockstep.
+                time.sleep(random.uniform(0, 0.002 * (attempt_number + 1)))
+            except (DomainError, ApplicationError):
+                replay = self._replayed(ctx)
+                if replay is not None:
+                    return replay
+                raise
         raise ConcurrencyExhausted("too many concurrent changes; retry the command")
 
     def _change(

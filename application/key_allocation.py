@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import math
 import threading
 import time
 import zlib
@@ -47,6 +48,7 @@ class PostgresTurns:
     def __init__(self, environment: dict[str, str]) -> None:
         self.environment = environment
         self._connections: dict[str, Any] = {}
+        self._lock_timeouts: dict[str, int] = {}
 
     def _connection(self, prefix: str) -> Any:
         conn = self._connections.get(prefix)
@@ -59,7 +61,12 @@ class PostgresTurns:
         key = zlib.crc32(prefix.encode()) & 0x7FFFFFFF
         try:
             conn = self._connection(prefix)
-            conn.execute(f"SET lock_timeout = '{max(1, int(wait * 1000))}ms'")
+            # The bound is rounded up to 100 ms and set only when it changes: one round trip
+            # less per allocation, since the wait left is nearly always the whole bound.
+            timeout_ms = max(1, math.ceil(wait * 10)) * 100
+            if self._lock_timeouts.get(prefix) != timeout_ms:
+                conn.execute(f"SET lock_timeout = '{timeout_ms}ms'")
+                self._lock_timeouts[prefix] = timeout_ms
             conn.execute("SELECT pg_advisory_lock(%s, %s)", (ADVISORY_NAMESPACE, key))
             return True
         except Exception:  # lock_timeout, or the store is away: go ahead without the turn
@@ -75,6 +82,7 @@ class PostgresTurns:
 
     def _drop(self, prefix: str) -> None:
         conn = self._connections.pop(prefix, None)
+        self._lock_timeouts.pop(prefix, None)
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.close()

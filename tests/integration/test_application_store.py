@@ -85,6 +85,24 @@ def test_idempotency_key_replays_and_rejects_other_body(desk: KaizenDesk) -> Non
         desk.report(ctx(REPORTER, idempotency_key="abc", fingerprint="f2"), **ISSUE)
 
 
+def test_a_retried_key_gets_its_first_answer_even_where_the_command_would_now_be_refused(desk: KaizenDesk) -> None:
+    key = desk.report(ctx(REPORTER), **ISSUE).key
+    desk.triage(ctx(), key, assignee="admin-wong")
+    keyed = ctx(idempotency_key="r-1", fingerprint="r")
+    first = desk.resolve(keyed, key, resolution="patched")
+    again = desk.resolve(keyed, key, resolution="patched")
+    assert again.replayed and again.version == first.version == 3
+    with pytest.raises(TransitionRefused):  # without the key, resolving twice is refused
+        desk.resolve(ctx(), key, resolution="patched")
+    with pytest.raises(IdempotencyKeyReused):  # the key again, with another request
+        desk.resolve(ctx(idempotency_key="r-1", fingerprint="other"), key, resolution="patched")
+    refused = ctx(idempotency_key="c-1", fingerprint="c")
+    for _ in range(2):  # a refused first use stored no answer: its retry is refused again
+        with pytest.raises(TransitionRefused):
+            desk.resolve(refused, key, resolution="again")
+    assert desk.get_issue(key).version == 3
+
+
 def test_snapshots_keep_long_histories_loadable(desk: KaizenDesk) -> None:
     key = desk.report(ctx(REPORTER), **ISSUE).key
     for n in range(120):
