@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
 from eventsourcing.utils import Environment
 
@@ -21,6 +23,16 @@ from application.config import StoreSettings
 from application.schema import racing_schema_setup
 
 PLACEHOLDER = re.compile(r"\?")
+# `INSERT INTO t (a, b) VALUES (?, ?)`, optionally `ON CONFLICT (...) DO NOTHING`: the
+# statements a batch writes many rows with, which PostgreSQL can take as one COPY.
+PLAIN_INSERT = re.compile(
+    r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \(([?, ]+)\)(?: ON CONFLICT \([\w, ]+\) DO NOTHING)?"
+)
+# Below this many rows a COPY (with its savepoint) costs more round trips than it saves.
+COPY_MIN_ROWS = 16
+# Values whose COPY text is exactly what binding them as parameters stores; anything else
+# (a bool, a datetime, an Enum, a float) takes the executemany path.
+COPYABLE = frozenset({str, int, type(None)})
 
 
 @lru_cache(maxsize=1024)
@@ -28,6 +40,18 @@ def _postgres(statement: str) -> str:
     """The views' `?` placeholders as psycopg's `%s` (cached: a catch-up runs a few dozen
     distinct statements hundreds of thousands of times)."""
     return PLACEHOLDER.sub("%s", statement.replace("%", "%%"))
+
+
+@lru_cache(maxsize=256)
+def _copy_of(statement: str) -> str | None:
+    """`COPY t (columns) FROM STDIN` for a plain multi-row INSERT, else None (cached)."""
+    match = PLAIN_INSERT.fullmatch(statement)
+    if match is None:
+        return None
+    table, columns, marks = match.groups()
+    if marks.count("?") != len(columns.split(",")):
+        return None
+    return f"COPY {table} ({columns}) FROM STDIN"
 
 
 class Sql:
@@ -44,12 +68,34 @@ class Sql:
         return self
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
-        """One call for many rows: psycopg pipelines them (one round trip, not one per row)."""
+        """One call for many rows: psycopg pipelines them (one round trip, not one per row).
+
+        On PostgreSQL a plain INSERT of many rows goes as one COPY instead: the server
+        executed a pipelined INSERT once per row, which was the largest wait of a catch-up;
+        COPY writes the same rows about five times faster. COPY knows no ON CONFLICT, so it
+        runs in a savepoint, and if it fails at all (a conflicting row, a value the column
+        refuses) the savepoint is rolled back and the rows go through executemany as before,
+        which keeps `DO NOTHING` (first row wins) and every error exactly as they were."""
         if not rows:
             return
         if self.engine == "postgres":
+            if len(rows) >= COPY_MIN_ROWS and self._copy(statement, rows):
+                return
             statement = _postgres(statement)
         self.cursor.executemany(statement, [tuple(row) for row in rows])
+
+    def _copy(self, statement: str, rows: Sequence[Sequence[Any]]) -> bool:
+        """Write `rows` with COPY if `statement` is a plain INSERT; True when written."""
+        copy = _copy_of(statement)
+        if copy is None or not set(map(type, chain.from_iterable(rows))) <= COPYABLE:
+            return False
+        try:
+            with self.cursor.connection.transaction(), self.cursor.copy(copy) as sink:
+                for row in rows:
+                    sink.write_row(row)
+        except psycopg.Error:
+            return False
+        return True
 
     def rowcount(self) -> int:
         """Rows changed by the last statement (the library wraps SQLite's cursor)."""
