@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_number(int, 1, 65535), default=8000)
     serve.add_argument("--workers", type=_number(int, 1, 512), default=None, metavar="N")
+    serve.add_argument(
+        "--threads", type=_number(int, 1, 64), default=None, metavar="N", help="request threads per worker (default 4)"
+    )
     serve.add_argument("--dev", action="store_true")
     command("worker", _worker, "run the projections in this process")
 
@@ -191,7 +194,7 @@ def _optional(module: str, name: str, command: str) -> Any:
 # -- commands ------------------------------------------------------------------------------------
 def _serve(args: argparse.Namespace) -> int:
     run = _optional("interfaces.serve", "run", "serve")
-    run(host=args.host, port=args.port, workers=args.workers, dev=args.dev)
+    run(host=args.host, port=args.port, workers=args.workers, threads=args.threads, dev=args.dev)
     return 0
 
 

@@ -137,12 +137,12 @@ class KaizenServer(BaseApplication):
         return create_app(self.settings)
 
 
-def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+def gunicorn_options(host: str, port: int, workers: int, threads: int = THREADS_PER_WORKER) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
         "worker_class": "gthread",
-        "threads": THREADS_PER_WORKER,
+        "threads": threads,
         "timeout": TIMEOUT_SECONDS,
         "graceful_timeout": TIMEOUT_SECONDS,
         "logger_class": StructlogGunicornLogger,
@@ -175,6 +175,7 @@ def run(
     workers: int | None = None,
     dev: bool = False,
     start_projections: bool = True,
+    threads: int | None = None,
 ) -> None:
     """Serve until stopped (SIGTERM/SIGINT stop gunicorn gracefully)."""
     settings = HttpSettings(run_projections=start_projections)
@@ -192,7 +193,9 @@ def run(
     master = os.getpid()
     projections = projection_process.start(settings.database_url) if start_projections else None
     try:
-        KaizenServer(settings, gunicorn_options(host, port, workers or default_workers())).run()
+        KaizenServer(
+            settings, gunicorn_options(host, port, workers or default_workers(), threads or THREADS_PER_WORKER)
+        ).run()
     finally:
         # gunicorn's workers are forked inside run() and leave it by SystemExit, so they unwind
         # through here too: only the master owns the projection process and the metrics directory.

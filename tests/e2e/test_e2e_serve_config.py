@@ -18,6 +18,7 @@ def test_gunicorn_options_follow_the_serving_rules(monkeypatch: pytest.MonkeyPat
     assert options["bind"] == "0.0.0.0:8123" and options["workers"] == 2
     assert options["worker_class"] == "gthread" and options["threads"] == 4 and options["timeout"] == 30
     assert options["logger_class"] is serve.StructlogGunicornLogger and options["child_exit"] is serve.child_exit
+    assert serve.gunicorn_options("0.0.0.0", 8123, 8, 1)["threads"] == 1  # `kaizen serve --threads 1`
 
 
 def test_metrics_directory_is_created_and_cleared(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

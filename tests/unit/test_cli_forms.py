@@ -31,6 +31,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ["token", "revoke"],
         ["serve", "--port", "http"],
         ["serve", "--workers", "0"],
+        ["serve", "--threads", "0"],
         ["demo", "--seed", "seven"],
         ["demo", "--scale", "0"],
         ["issue", "show"],
@@ -81,9 +82,11 @@ def test_serve_passes_its_options_to_the_server(
     monkeypatch.setattr(interfaces.serve, "run", lambda **kwargs: calls.append(kwargs))
     assert run(capsys, "serve")[0] == 0
     assert run(capsys, "serve", "--host", "0.0.0.0", "--port", "9000", "--workers", "3", "--dev")[0] == 0
+    assert run(capsys, "serve", "--workers", "8", "--threads", "1")[0] == 0
     assert calls == [
-        {"host": "127.0.0.1", "port": 8000, "workers": None, "dev": False},
-        {"host": "0.0.0.0", "port": 9000, "workers": 3, "dev": True},
+        {"host": "127.0.0.1", "port": 8000, "workers": None, "threads": None, "dev": False},
+        {"host": "0.0.0.0", "port": 9000, "workers": 3, "threads": None, "dev": True},
+        {"host": "127.0.0.1", "port": 8000, "workers": 8, "threads": 1, "dev": False},
     ]
 
 
