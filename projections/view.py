@@ -17,10 +17,18 @@ def event_name(event: Any) -> str:
 
 
 def iso(value: datetime | None) -> str | None:
-    """UTC, fixed width, so text comparison in SQL orders like time on both engines."""
+    """UTC, fixed width, so text comparison in SQL orders like time on both engines.
+
+    `isoformat` spells it as `strftime` did, in little more than half the time (a catch-up
+    formats several times per event, and `strftime` was a tenth of it); before year 1000
+    `strftime` does not pad the year, and stays the spelling there."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    if value.year < 1000:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def from_iso(value: str | None) -> datetime | None:
