@@ -61,6 +61,14 @@ class ProjectionRunner:
         if not notifications:
             return 0
         events = [(self.desk.mapper.to_domain_event(n), n.id) for n in notifications]
+        if self._together(views, positions):
+            try:
+                self._apply_together(views, events)
+                return len(notifications)
+            except IntegrityError:
+                # Another runner committed this batch for some view first; ours rolled back
+                # whole. Each view takes what it still lacks on its own below.
+                positions = {view.name: self.store.position(view.name) for view in views}
         for view in views:
             todo = [(event, position) for event, position in events if position > positions[view.name]]
             if not todo:
@@ -80,6 +88,27 @@ class ProjectionRunner:
                 # Another runner committed this batch first; its rows stand, ours rolled back.
                 log.info("view %s: batch already applied elsewhere", view.name)
         return len(notifications)
+
+    def _together(self, views: Sequence[View], positions: dict[str, int]) -> bool:
+        """Whether a batch goes to every view in one transaction: on PostgreSQL, when all the
+        views stand at the same position (a catch-up, a rebuild of all, steady following).
+
+        One commit per batch instead of one per view: each commit was a round trip and a WAL
+        flush, seven per batch. Not on SQLite, where a transaction holds the database's one
+        write lock, and the event store's writers would wait for every view's work at once."""
+        return self.store.engine == "postgres" and len(views) > 1 and len(set(positions.values())) == 1
+
+    def _apply_together(self, views: Sequence[View], events: Sequence[tuple[Any, int]]) -> None:
+        """Every view's rows and position for the batch, committed at once (see `_together`)."""
+        batch = [event for event, _ in events]
+        with self.store.transaction() as sql:
+            for view in views:  # positions first, as in `step`: a runner that lost the race stops here
+                self.store.record(sql, view.name, events[-1][1])
+            for view in views:
+                view.begin(sql, batch)
+                for event, position in events:
+                    view.apply(sql, event, position)
+                view.flush(sql)
 
     def catch_up(
         self, views: Sequence[View] | None = None, progress: Progress | None = None, stop: threading.Event | None = None
