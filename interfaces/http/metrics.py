@@ -37,6 +37,11 @@ COMMANDS = Counter(
     "Commands accepted (replays of an Idempotency-Key not counted), by type",
     ["kind", "command"],
 )
+RATE_LIMITED = Counter(
+    "kaizen_http_rate_limited_total",
+    "Requests refused with 429, by what the bucket was keyed on (principal or address)",
+    ["kind"],
+)
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
@@ -46,6 +51,11 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
 
 def command_accepted(kind: str, command: str) -> None:
     COMMANDS.labels(kind, command).inc()
+
+
+def rate_limited(kind: str) -> None:
+    """One 429; labelled by kind only, since a subject or address label would grow without bound."""
+    RATE_LIMITED.labels(kind).inc()
 
 
 class _ScrapeTimeGauge:

@@ -12,7 +12,7 @@ import structlog
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from interfaces.http import metrics
+from interfaces.http import metrics, ratelimit
 from interfaces.http.api import problem_from_http
 from interfaces.http.auth import authenticate_request
 from interfaces.http.logs import get_logger
@@ -104,10 +104,14 @@ def _short_circuit() -> None:
 
 def install(app: Flask) -> None:
     """Order matters: the request id first (every answer carries it), then 401/403 before any
-    body is read or validated, then the body rules."""
+    body is read or validated, then the rate limit (it keys on the authenticated subject, and a
+    refused request must not read its body or reach the store), then the body rules."""
+    settings = app.extensions["kaizen"].settings
+    ratelimit.install(app, settings.rate_limit, settings.monotonic)
     app.before_request(_start)
     app.before_request(_short_circuit)
     app.before_request(authenticate_request)
+    app.before_request(ratelimit.limit_request)
     app.before_request(_guard_body)
     app.after_request(_finish)
     app.register_error_handler(Exception, _answer_exception)

@@ -34,6 +34,7 @@ SLUGS = {
     413: "body-too-large",
     415: "unsupported-media-type",
     422: "validation-error",
+    429: "rate-limited",
     500: "internal-error",
     501: "not-implemented",
     503: "store-unavailable",

@@ -2,15 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from application.config import ConfigurationError
+
 MIB = 1024 * 1024
+RATE_LIMIT_ENV = "KAIZEN_RATE_LIMIT"
+# Per caller per process. Above what one worker can serve for one token: a command costs a
+# worker 3.2-3.9 ms of CPU (README, "Performance"), so about 300 commands/s on a core, and the
+# benchmark's busiest token (admin, 2 of every 3 commands of one client) reached about 170/s on
+# one worker. The limit stops runaway scripts from monopolising a worker, not normal use.
+DEFAULT_RATE_LIMIT = "300/s,600"
+DISABLED = frozenset({"off", "0", "false", "no", "none"})
+RATE_LIMIT_PATTERN = re.compile(
+    r"^(?P<rate>[0-9]+(?:\.[0-9]+)?)\s*/\s*(?P<unit>s|sec|second|min|minute)\s*(?:,\s*(?P<burst>[0-9]+))?$"
+)
+SECONDS_PER_UNIT = {"s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0}
+MAX_RATE = 1_000_000.0
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `rate` requests per second sustained, up to `burst` at once."""
+
+    rate: float
+    burst: int
+
+
+def parse_rate_limit(value: str) -> RateLimit | None:
+    """`<rate>/s[,<burst>]` or `<rate>/min[,<burst>]`; `off` or `0` turn limiting off (None).
+
+    Without a burst, two seconds' worth (at least 1). A bad value raises ConfigurationError
+    with one line that names the variable, the value and the expected form.
+    """
+    text = value.strip().lower()
+    if text in DISABLED:
+        return None
+    forms = f"'<rate>/s,<burst>' (e.g. {DEFAULT_RATE_LIMIT}), '<rate>/min' or 'off'"
+    expected = f"{RATE_LIMIT_ENV}={value!r}: expected {forms}"
+    found = RATE_LIMIT_PATTERN.match(text)
+    if found is None:
+        raise ConfigurationError(expected)
+    rate = float(found["rate"]) / SECONDS_PER_UNIT[found["unit"]]
+    if rate <= 0 or rate > MAX_RATE:
+        raise ConfigurationError(f"{expected}; the rate must be above 0 and at most {MAX_RATE:,.0f}/s")
+    burst = int(found["burst"]) if found["burst"] is not None else max(1, math.ceil(2 * rate))
+    if burst < 1 or burst > MAX_RATE:
+        raise ConfigurationError(f"{expected}; the burst must be between 1 and {MAX_RATE:,.0f}")
+    return RateLimit(rate=rate, burst=burst)
+
+
+def rate_limit_from_env(env: Mapping[str, str] | None = None) -> RateLimit | None:
+    """`KAIZEN_RATE_LIMIT` read now (unset or empty: the default)."""
+    source = os.environ if env is None else env
+    return parse_rate_limit(source.get(RATE_LIMIT_ENV, "").strip() or DEFAULT_RATE_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -22,6 +77,9 @@ class HttpSettings:
     every gunicorn worker may do so because the runner elects one leader per database, the
     others stand by. `clock` exists so tests can move time by hand; `max_lag` is the number of
     events a view may trail the log before `/readyz` reports the process as not ready.
+    `rate_limit` (None: off) is read from `KAIZEN_RATE_LIMIT` when the settings are made, so
+    `kaizen serve` refuses a bad value in one line before any worker starts; `monotonic` is the
+    limiter's clock, separate from `clock` because buckets must not jump with the wall clock.
     """
 
     database_url: str | None = None
@@ -30,3 +88,5 @@ class HttpSettings:
     clock: Callable[[], datetime] = field(default=utc_now)
     max_body: int = MIB
     read_wait_seconds: float = 5.0
+    rate_limit: RateLimit | None = field(default_factory=rate_limit_from_env)
+    monotonic: Callable[[], float] = field(default=time.monotonic)
