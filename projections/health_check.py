@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from domain.access import role_family
@@ -87,7 +87,7 @@ class HealthView(View):
         }
 
     def __init__(self) -> None:
-        self._seen: dict[str, str] = {}  # actor id -> earliest time seen in the current batch
+        self._seen: dict[str, datetime] = {}  # actor id -> earliest time seen in the current batch (UTC)
         self._inserts = Inserts()  # issue, issue-event and participation rows (never read in a batch)
 
     def begin(self, sql: Sql, events: Sequence[Any]) -> None:
@@ -102,18 +102,22 @@ class HealthView(View):
         super().apply(sql, event, position)
         actor = event.__dict__.get("actor")
         if isinstance(actor, Actor) and role_family(actor) in STAFF:
-            seen = iso(event.__dict__.get("occurred_at") or event.timestamp) or ""
+            seen = event.__dict__.get("occurred_at") or event.timestamp
+            if seen.tzinfo is not UTC:  # as `iso` reads it; then instants order as their text
+                seen = seen.astimezone(UTC)
             earliest = self._seen.get(actor.id)
             if earliest is None or seen < earliest:
                 self._seen[actor.id] = seen
 
     def flush(self, sql: Sql) -> None:
+        """The earliest time per person is kept as a datetime and spelled once here: spelling
+        every event's time to compare it was a tenth of this view's catch-up."""
         self._inserts.write(sql)
         seen, self._seen = self._seen, {}
         sql.executemany(
             "INSERT INTO health_actor (actor_id, first_seen) VALUES (?, ?) ON CONFLICT (actor_id)"
             " DO UPDATE SET first_seen = excluded.first_seen WHERE excluded.first_seen < health_actor.first_seen",
-            sorted(seen.items()),
+            sorted((actor_id, iso(when)) for actor_id, when in seen.items()),
         )
 
     def _started(self, sql: Sql, e: Any, position: int) -> None:

@@ -35,9 +35,12 @@ class PolicyBook:
             versions.sort(key=lambda v: v[1])
 
     def resolve(self, vendor: str, recorded_at: datetime) -> tuple[int, SlaPolicyDocument]:
+        versions = self.by_vendor.get(vendor)
+        if not versions:  # the default: no need to spell the time out
+            return 0, default_document(vendor)
         stamp = iso(recorded_at) or ""
         chosen: tuple[int, SlaPolicyDocument] | None = None
-        for when, version, document in self.by_vendor.get(vendor, []):
+        for when, version, document in versions:
             if self.policy_now or when <= stamp:
                 chosen = (version, document)
         if chosen is None:
@@ -89,9 +92,10 @@ class SlaView(View):
     def __init__(self) -> None:
         self._dirty: dict[str, str] = {}  # issue id -> key, touched in the current batch
         self._facts: list[tuple[Any, ...]] = []  # fact rows of the current batch, written at flush
+        self._batch_facts: dict[str, list[SlaFact]] = {}  # issue id -> the batch's facts, as read
 
     def begin(self, sql: Sql, events: Sequence[Any]) -> None:
-        self._dirty, self._facts = {}, []
+        self._dirty, self._facts, self._batch_facts = {}, [], {}
 
     def create(self, sql: Sql) -> None:
         sql.execute(
@@ -162,6 +166,7 @@ class SlaView(View):
             )
         )
         self._dirty[issue_id] = key
+        self._batch_facts.setdefault(issue_id, []).append(fact)
 
     def flush(self, sql: Sql) -> None:
         """Recompute each touched issue's clocks once per batch, from all its facts so far:
@@ -169,8 +174,8 @@ class SlaView(View):
         an issue with ten facts in a batch is computed once instead of ten times. The batch's
         facts, the reads and the clock rows go in a few statements per 500 issues rather than
         several per fact: on PostgreSQL each statement was a round trip."""
-        dirty, facts = self._dirty, self._facts
-        self._dirty, self._facts = {}, []
+        dirty, facts, batch_facts = self._dirty, self._facts, self._batch_facts
+        self._dirty, self._facts, self._batch_facts = {}, [], {}
         sql.executemany(
             f"INSERT INTO sla_fact ({', '.join(FACT_COLUMNS)}) VALUES ({', '.join('?' * len(FACT_COLUMNS))})"
             " ON CONFLICT (issue_id, version) DO NOTHING",
@@ -181,12 +186,14 @@ class SlaView(View):
         # An issue whose first event is in this batch has no earlier facts and no clocks yet
         # (an aggregate's events are in the log in version order): its facts are all here, so
         # it needs neither the read nor the delete; on a rebuild that is nearly every issue.
-        batch: dict[str, list[dict[str, Any]]] = {}
+        # Its clocks are computed from the facts as the events gave them, not from their rows
+        # read back (the same instants: the rows spell them in UTC to the microsecond).
+        first_rows: dict[str, tuple[Any, ...]] = {}
         for row in facts:
-            batch.setdefault(row[0], []).append(dict(zip(FACT_COLUMNS, row, strict=True)))
-        fresh = {issue_id for issue_id, rows in batch.items() if rows[0]["version"] == 1}
+            first_rows.setdefault(row[0], row)
+        fresh = {issue_id for issue_id, row in first_rows.items() if row[2] == 1}  # row[2]: version
         book = PolicyBook(sql.execute("SELECT * FROM sla_policy").fetchall(), self.policy_now)
-        by_issue = {issue_id: batch[issue_id] for issue_id in fresh}
+        by_issue: dict[str, list[dict[str, Any]]] = {}
         older = [(issue_id, key) for issue_id, key in dirty.items() if issue_id not in fresh]
         for start in range(0, len(older), CHUNK):
             chunk = older[start : start + CHUNK]
@@ -200,7 +207,11 @@ class SlaView(View):
             sql.execute(f"DELETE FROM sla_clock WHERE issue_key IN ({marks})", [key for _, key in chunk])
         clock_rows: list[tuple[Any, ...]] = []
         for issue_id, key in dirty.items():
-            clock_rows.extend(issue_clock_rows(by_issue.get(issue_id, []), key, book))
+            if issue_id in fresh:
+                first = first_rows[issue_id]  # module and site of the reported fact
+                clock_rows.extend(clock_rows_of(monotonic(batch_facts[issue_id]), key, book, first[9], first[10]))
+            else:
+                clock_rows.extend(issue_clock_rows(by_issue.get(issue_id, []), key, book))
         sql.executemany(
             "INSERT INTO sla_clock (issue_key, idx, kind, vendor, policy_version, priority, target_seconds,"
             " started_at, due_at, stopped_at, paused, pauses, business_seconds_used, module, site)"
@@ -214,12 +225,19 @@ class SlaView(View):
 
 def issue_clock_rows(rows: list[dict[str, Any]], key: str, book: PolicyBook) -> list[tuple[Any, ...]]:
     """One issue's clock rows from its fact rows (in version order), as of its last fact."""
-    facts = facts_of(rows)
+    if not rows:
+        return []
+    return clock_rows_of(facts_of(rows), key, book, rows[0]["module"], rows[0]["site"])
+
+
+def clock_rows_of(
+    facts: list[SlaFact], key: str, book: PolicyBook, module: str | None, site: str | None
+) -> list[tuple[Any, ...]]:
+    """One issue's clock rows from its facts (in version order, `monotonic`), as of its last."""
     if not facts:
         return []
-    first = rows[0]
     clocks = compute_clocks(facts, book.resolve, facts[-1].occurred_at)
-    return [(*clock_row(key, idx, clock), first["module"], first["site"]) for idx, clock in enumerate(clocks)]
+    return [(*clock_row(key, idx, clock), module, site) for idx, clock in enumerate(clocks)]
 
 
 def clock_row(key: str, idx: int, clock: SlaClock) -> tuple[Any, ...]:
@@ -237,7 +255,7 @@ def clock_row(key: str, idx: int, clock: SlaClock) -> tuple[Any, ...]:
         iso(clock.due_at),
         iso(clock.stopped_at),
         1 if currently_paused else 0,
-        json.dumps(pauses),
+        json.dumps(pauses) if pauses else "[]",  # most clocks never pause: skip the encoder
         clock.business_seconds_used,
     )
 
