@@ -48,9 +48,8 @@ class Election:
         if self._candidate is None or self._candidate.closed:
             self._candidate = connect_postgres(self.settings.environment, connect_timeout=5)
         conn = self._candidate
-        key = zlib.crc32(self.name.encode()) & 0x7FFFFFFF
         try:
-            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key(),)).fetchone()
         except Exception:
             self._candidate = None
             with contextlib.suppress(Exception):
@@ -96,5 +95,13 @@ class Election:
         held, self._held = self._held, None
         if held is None:
             return
+        if self.settings.engine == "postgres":
+            # Unlock before closing: closing only asks the backend to exit, and the lock stays
+            # held until it has; a standby asking at once (a handover, a test) found it taken.
+            with contextlib.suppress(Exception):
+                held.execute("SELECT pg_advisory_unlock(%s)", (self._key(),))
         with contextlib.suppress(Exception):
             held.close()
+
+    def _key(self) -> int:
+        return zlib.crc32(self.name.encode()) & 0x7FFFFFFF
