@@ -24,19 +24,40 @@ def event_name(event: Any) -> str:
     return name
 
 
+_ISO: dict[datetime, str] = {}  # UTC instant -> its text; an event's times are spelled by several views
+_ISO_LIMIT = 1 << 16
+
+
 def iso(value: datetime | None) -> str | None:
     """UTC, fixed width, so text comparison in SQL orders like time on both engines.
 
-    `isoformat` spells it as `strftime` did, in little more than half the time (a catch-up
-    formats several times per event, and `strftime` was a tenth of it); before year 1000
+    A catch-up spells several times per event, the same instant in several views (the issue
+    list, the health view, an SLA fact and the clock it starts), and `strftime` was a tenth of
+    it. Spelled with `%` formatting (the same text at a third of the cost) and kept for the
+    next view: the key is the UTC instant, so equal keys mean equal text. Before year 1000
     `strftime` does not pad the year, and stays the spelling there."""
     if value is None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    if value.year < 1000:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value.isoformat(timespec="microseconds")[:-6] + "Z"
+    text = _ISO.get(value)
+    if text is None:
+        if value.year < 1000:
+            text = value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        else:
+            text = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 - faster than an f-string here
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+            )
+        if len(_ISO) >= _ISO_LIMIT:
+            _ISO.clear()
+        _ISO[value] = text
+    return text
 
 
 def from_iso(value: str | None) -> datetime | None:
