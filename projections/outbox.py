@@ -26,7 +26,7 @@ from uuid import uuid5
 from domain.keys import NAMESPACE
 from domain.notification_rules import NotificationFilter
 from projections.store import Sql
-from projections.view import View, event_name, iso
+from projections.view import View, created_in, event_name, iso
 
 # Set when the projection writes a row, so the delivery loop in the same (elected) process wakes
 # at once instead of at its next poll; a wake-up before the row commits only costs a retry.
@@ -85,6 +85,7 @@ class OutboxView(View):
                 for e in events
                 if (name := event_name(e)) in handled and name not in NOT_SUBJECT_EVENTS
             }
+            - created_in(events)  # no subject row yet, as in the issue list's `begin`
         )
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]

@@ -28,6 +28,12 @@ _ISO: dict[datetime, str] = {}  # UTC instant -> its text; an event's times are 
 _ISO_LIMIT = 1 << 16
 
 
+def created_in(events: Sequence[Any]) -> set[str]:
+    """Ids of the aggregates whose first event is among `events`: a view that keys rows by
+    the aggregate's own id holds none for them before this batch, so need not read them."""
+    return {str(e.originator_id) for e in events if e.originator_version == 1}
+
+
 def iso(value: datetime | None) -> str | None:
     """UTC, fixed width, so text comparison in SQL orders like time on both engines.
 
