@@ -36,7 +36,7 @@ from domain.health import (
 from domain.vocabulary import Module
 from projections.reports import sla_compliance
 from projections.store import Sql, ViewStore
-from projections.view import Inserts, View, from_iso, iso
+from projections.view import Inserts, View, from_iso, iso, originator
 from projections.workarounds import workaround_counts
 
 STAFF: Final = frozenset({"reporter", "admin"})
@@ -123,12 +123,12 @@ class HealthView(View):
     def _started(self, sql: Sql, e: Any, position: int) -> None:
         sql.execute(
             "INSERT INTO health_quarter (check_id, quarter) VALUES (?, ?) ON CONFLICT (check_id) DO NOTHING",
-            (str(e.originator_id), e.__dict__["quarter"]),
+            (originator(e), e.__dict__["quarter"]),
         )
 
     def _measured(self, sql: Sql, e: Any, position: int) -> None:
         d = e.__dict__
-        quarter = sql.execute("SELECT quarter FROM health_quarter WHERE check_id = ?", (str(e.originator_id),)).scalar()
+        quarter = sql.execute("SELECT quarter FROM health_quarter WHERE check_id = ?", (originator(e),)).scalar()
         sql.execute(
             "INSERT INTO health_measurement (quarter, module, data_accuracy, process_execution_rate, user_activity,"
             " source, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (quarter, module) DO UPDATE"
@@ -154,7 +154,7 @@ class HealthView(View):
         self._inserts.add(
             "INSERT INTO health_issue (issue_id, issue_key, module, reported_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (issue_id) DO NOTHING",
-            (str(e.originator_id), d["key"], str(d["module"]), iso(d["occurred_at"])),
+            (originator(e), d["key"], str(d["module"]), iso(d["occurred_at"])),
         )
 
     def _issue_event(self, kind: str) -> Callable[[Sql, Any, int], None]:
@@ -162,7 +162,7 @@ class HealthView(View):
             self._inserts.add(
                 "INSERT INTO health_issue_event (issue_id, version, kind, occurred_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (issue_id, version) DO NOTHING",
-                (str(e.originator_id), e.originator_version, kind, iso(e.__dict__["occurred_at"])),
+                (originator(e), e.originator_version, kind, iso(e.__dict__["occurred_at"])),
             )
 
         return handler
@@ -173,7 +173,7 @@ class HealthView(View):
                 "INSERT INTO health_participation (source_id, version, actor_id, kind, occurred_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id, version) DO NOTHING",
                 (
-                    str(e.originator_id),
+                    originator(e),
                     e.originator_version,
                     e.__dict__["actor"].id,
                     kind,

@@ -11,7 +11,7 @@ from typing import Any
 from domain.access import role_family
 from domain.actor import Actor
 from projections.store import Sql, ViewStore
-from projections.view import View, created_in, event_name, from_iso, iso
+from projections.view import View, created_in, event_name, from_iso, iso, originator
 
 FILTERS = ("status", "vendor", "priority", "impact_class", "module", "site", "reporter")
 COLUMNS = (
@@ -115,7 +115,7 @@ class IssueListView(View):
         # An issue created in this batch has no row yet (its events are applied once, in
         # version order): only the others are read. On a rebuild that is nearly every issue,
         # and the read a thousand-id lookup per batch.
-        ids = sorted({str(e.originator_id) for e in events if event_name(e) in handled} - created_in(events))
+        ids = sorted({originator(e) for e in events if event_name(e) in handled} - created_in(events))
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join("?" * len(chunk))
@@ -162,7 +162,7 @@ class IssueListView(View):
     def _reported(self, sql: Sql, e: Any, position: int) -> None:
         """INSERT ... ON CONFLICT DO NOTHING: a row that exists stays as it is."""
         d = e.__dict__
-        issue_id = str(e.originator_id)
+        issue_id = originator(e)
         if issue_id in self._rows:
             return
         self._rows[issue_id] = {
@@ -191,7 +191,7 @@ class IssueListView(View):
         """UPDATE ... SET <change>, updated_at, version WHERE issue_id: nothing for an unknown issue."""
 
         def handler(sql: Sql, e: Any, position: int) -> None:
-            issue_id = str(e.originator_id)
+            issue_id = originator(e)
             row = self._rows.get(issue_id)
             if row is None:
                 return

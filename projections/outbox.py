@@ -26,7 +26,7 @@ from uuid import uuid5
 from domain.keys import NAMESPACE
 from domain.notification_rules import NotificationFilter
 from projections.store import Sql
-from projections.view import View, created_in, event_name, iso
+from projections.view import View, created_in, event_name, iso, originator
 
 # Set when the projection writes a row, so the delivery loop in the same (elected) process wakes
 # at once instead of at its next poll; a wake-up before the row commits only costs a retry.
@@ -80,11 +80,7 @@ class OutboxView(View):
         self._subscriptions = None
         handled = self.handlers()
         ids = sorted(
-            {
-                str(e.originator_id)
-                for e in events
-                if (name := event_name(e)) in handled and name not in NOT_SUBJECT_EVENTS
-            }
+            {originator(e) for e in events if (name := event_name(e)) in handled and name not in NOT_SUBJECT_EVENTS}
             - created_in(events)  # no subject row yet, as in the issue list's `begin`
         )
         for start in range(0, len(ids), CHUNK):
@@ -179,7 +175,7 @@ class OutboxView(View):
             " created_position) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (subscription_id) DO NOTHING",
             (
                 d["subscription_id"],
-                str(e.originator_id),
+                originator(e),
                 d["kind"],
                 json.dumps(d["event_types"]),
                 json.dumps(d["filters"], sort_keys=True),
@@ -191,14 +187,14 @@ class OutboxView(View):
     def _unsubscribed(self, sql: Sql, e: Any, position: int) -> None:
         self._subscriptions = None
         sql.execute(
-            f"UPDATE {SUBSCRIPTIONS} SET revoked_position = ? WHERE aggregate_id = ?", (position, str(e.originator_id))
+            f"UPDATE {SUBSCRIPTIONS} SET revoked_position = ? WHERE aggregate_id = ?", (position, originator(e))
         )
 
     # -- issues -----------------------------------------------------------------------------------
     def _reported(self, sql: Sql, e: Any, position: int) -> None:
         d = e.__dict__
         self._insert_subject(
-            aggregate_id=str(e.originator_id),
+            aggregate_id=originator(e),
             subject_kind="issue",
             key=d["key"],
             title=d["title"],
@@ -208,19 +204,19 @@ class OutboxView(View):
             module=str(d["module"]),
             site=d.get("site"),
         )
-        subject = self._subject(sql, str(e.originator_id))
+        subject = self._subject(sql, originator(e))
         if subject is not None:
             self._notify(sql, e, position, ["issue.reported"], subject, None, {})
 
     def _triaged(self, sql: Sql, e: Any, position: int) -> None:
-        subject = self._subject(sql, str(e.originator_id))
+        subject = self._subject(sql, originator(e))
         columns: dict[str, Any] = {"priority": str(e.priority)}
         if subject is not None and subject["status"] == "new":
             columns["status"] = "triaged"
         self._change(sql, e, position, **columns)
 
     def _assigned(self, sql: Sql, e: Any, position: int) -> None:
-        subject = self._subject(sql, str(e.originator_id))
+        subject = self._subject(sql, originator(e))
         if subject is not None and subject["status"] in ("new", "triaged"):
             self._change(sql, e, position, status="in_progress")
 
@@ -237,21 +233,21 @@ class OutboxView(View):
         )
 
     def _waiting(self, sql: Sql, e: Any, position: int) -> None:
-        subject = self._subject(sql, str(e.originator_id))
+        subject = self._subject(sql, originator(e))
         if subject is None:
             return
         status = "waiting_on_reporter" if str(e.on) == "reporter" else "waiting_on_customer"
         self._change(sql, e, position, status=status, status_before_wait=subject["status"])
 
     def _resumed(self, sql: Sql, e: Any, position: int) -> None:
-        subject = self._subject(sql, str(e.originator_id))
+        subject = self._subject(sql, originator(e))
         if subject is not None:
             self._change(
                 sql, e, position, status=subject["status_before_wait"] or "in_progress", status_before_wait=None
             )
 
     def _reopened(self, sql: Sql, e: Any, position: int) -> None:
-        subject = self._subject(sql, str(e.originator_id))
+        subject = self._subject(sql, originator(e))
         if subject is not None:
             self._change(sql, e, position, status="escalated" if subject["escalated_vendor"] else "in_progress")
 
@@ -265,13 +261,13 @@ class OutboxView(View):
         **columns: Any,
     ) -> None:
         """Update the subject's columns; notify the specific type and/or a status change."""
-        subject = self._subject(sql, str(e.originator_id))
+        subject = self._subject(sql, originator(e))
         if subject is None:
             return
         previous = subject["status"]
         if columns:
             subject.update(columns)
-            self._changed.add(str(e.originator_id))
+            self._changed.add(originator(e))
         types = [specific] if specific else []
         if "status" in columns and columns["status"] != previous:
             types.append("issue.status_changed")
@@ -281,7 +277,7 @@ class OutboxView(View):
     # -- suggestions and alerts ---------------------------------------------------------------------
     def _submitted(self, sql: Sql, e: Any, position: int) -> None:
         self._insert_subject(
-            aggregate_id=str(e.originator_id),
+            aggregate_id=originator(e),
             subject_kind="suggestion",
             key=e.key,
             title=e.title,
@@ -290,10 +286,10 @@ class OutboxView(View):
         )
 
     def _planned(self, sql: Sql, e: Any, position: int) -> None:
-        subject = self._subject(sql, str(e.originator_id))
+        subject = self._subject(sql, originator(e))
         if subject is not None:
             subject["status"] = "planned"
-            self._changed.add(str(e.originator_id))
+            self._changed.add(originator(e))
             self._notify(sql, e, position, ["suggestion.planned"], subject, None, {"target_release": e.target_release})
 
     def _alert(self, sql: Sql, e: Any, position: int) -> None:

@@ -17,7 +17,7 @@ from domain.sla_clocks import SlaClock, SlaFact, compute_clocks
 from domain.sla_defaults import default_policy_document
 from domain.sla_policy_document import SlaPolicyDocument
 from projections.store import Sql
-from projections.view import View, from_iso, iso
+from projections.view import View, from_iso, iso, originator
 
 
 class PolicyBook:
@@ -146,7 +146,7 @@ class SlaView(View):
         fact = fact_from_event(event)
         if fact is None:
             return
-        issue_id = str(event.originator_id)
+        issue_id = originator(event)
         d = event.__dict__
         key = d.get("key") or self._dirty.get(issue_id) or self._key_of(sql, issue_id)
         reported = fact.kind == "reported"

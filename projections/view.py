@@ -28,10 +28,26 @@ _ISO: dict[datetime, str] = {}  # UTC instant -> its text; an event's times are 
 _ISO_LIMIT = 1 << 16
 
 
+_IDS: dict[Any, str] = {}  # aggregate UUID -> its text
+_IDS_LIMIT = 1 << 16
+
+
+def originator(event: Any) -> str:
+    """`str(event.originator_id)`, kept for the next view: every view keys rows by it, and
+    formatting the UUID again for each was 5% of a catch-up's CPU (a lookup is a fifth)."""
+    uid = event.originator_id
+    text = _IDS.get(uid)
+    if text is None:
+        if len(_IDS) >= _IDS_LIMIT:
+            _IDS.clear()
+        text = _IDS[uid] = str(uid)
+    return text
+
+
 def created_in(events: Sequence[Any]) -> set[str]:
     """Ids of the aggregates whose first event is among `events`: a view that keys rows by
     the aggregate's own id holds none for them before this batch, so need not read them."""
-    return {str(e.originator_id) for e in events if e.originator_version == 1}
+    return {originator(e) for e in events if e.originator_version == 1}
 
 
 def iso(value: datetime | None) -> str | None:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from projections.store import Sql, ViewStore
-from projections.view import Inserts, View, from_iso, iso
+from projections.view import Inserts, View, from_iso, iso, originator
 
 STATES: Final = ("open", "retired", "all")
 FILTERS: Final = ("owner", "kind", "module")
@@ -62,16 +62,16 @@ class WorkaroundView(View):
 
     def _reported(self, sql: Sql, e: Any, position: int) -> None:
         d = e.__dict__
-        self._keys.setdefault(str(e.originator_id), d["key"])
+        self._keys.setdefault(originator(e), d["key"])
         self._inserts.add(
             "INSERT INTO workaround_issue (issue_id, issue_key, title, module) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (issue_id) DO NOTHING",
-            (str(e.originator_id), d["key"], d["title"], str(d["module"])),
+            (originator(e), d["key"], d["title"], str(d["module"])),
         )
 
     def _recorded(self, sql: Sql, e: Any, position: int) -> None:
         d = e.__dict__
-        issue_id = str(e.originator_id)
+        issue_id = originator(e)
         key = (
             self._keys.get(issue_id)
             or sql.execute("SELECT issue_key FROM workaround_issue WHERE issue_id = ?", (issue_id,)).scalar()
@@ -96,7 +96,7 @@ class WorkaroundView(View):
         d = e.__dict__
         sql.execute(
             "UPDATE workaround SET retired_at = ?, note = ? WHERE issue_id = ? AND workaround_id = ?",
-            (iso(d["occurred_at"]), d.get("note"), str(e.originator_id), d["workaround_id"]),
+            (iso(d["occurred_at"]), d.get("note"), originator(e), d["workaround_id"]),
         )
 
     def _rescheduled(self, sql: Sql, e: Any, position: int) -> None:
@@ -104,7 +104,7 @@ class WorkaroundView(View):
         sql.execute(
             "UPDATE workaround SET retire_by = ?, rescheduled = rescheduled + 1"
             " WHERE issue_id = ? AND workaround_id = ?",
-            (_day(d["retire_by"]), str(e.originator_id), d["workaround_id"]),
+            (_day(d["retire_by"]), originator(e), d["workaround_id"]),
         )
 
 
