@@ -27,14 +27,30 @@ log = logging.getLogger("kaizen.projections")
 Progress = Callable[[int, int], None]
 
 
+def default_batch_size(engine: str) -> int:
+    """Log entries per batch (a maximum: following the log, batches are a few events).
+
+    PostgreSQL: 3,000. Each batch costs a few dozen round trips whatever its size (positions,
+    the log read, a COPY per table, the reads of the batch's rows, the commit), and an issue
+    whose events straddle two batches is read back and recomputed; at 1,000 a 100k-event
+    rebuild ran ~15% slower. SQLite keeps 1,000: there each view's batch holds the database's
+    one write lock, and the event store's writers wait for it."""
+    return 3000 if engine == "postgres" else 1000
+
+
 class ProjectionRunner:
     def __init__(
-        self, desk: Any, store: ViewStore, views: Sequence[View], batch_size: int = 1000, poll_interval: float = 0.1
+        self,
+        desk: Any,
+        store: ViewStore,
+        views: Sequence[View],
+        batch_size: int | None = None,
+        poll_interval: float = 0.1,
     ) -> None:
         self.desk = desk
         self.store = store
         self.views = list(views)
-        self.batch_size = batch_size
+        self.batch_size = batch_size or default_batch_size(store.engine)
         self.poll_interval = poll_interval
         self.wakeup = threading.Event()
 
