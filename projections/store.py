@@ -15,7 +15,6 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
 from eventsourcing.utils import Environment
 
@@ -89,6 +88,8 @@ class Sql:
         copy = _copy_of(statement)
         if copy is None or not set(map(type, chain.from_iterable(rows))) <= COPYABLE:
             return False
+        import psycopg  # here, not at the top: an SQLite process need not load it (~10 MiB)
+
         # The savepoint is not released: the transaction's commit releases it, and a RELEASE
         # was one more round trip per statement (a batch's few savepoints cost nothing else).
         self.cursor.execute("SAVEPOINT kaizen_copy")

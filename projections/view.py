@@ -25,11 +25,11 @@ def event_name(event: Any) -> str:
 
 
 _ISO: dict[datetime, str] = {}  # UTC instant -> its text; an event's times are spelled by several views
-_ISO_LIMIT = 1 << 16
+_ISO_LIMIT = 1 << 15
 
 
 _IDS: dict[Any, str] = {}  # aggregate UUID -> its text
-_IDS_LIMIT = 1 << 16
+_IDS_LIMIT = 1 << 13
 
 
 def originator(event: Any) -> str:
