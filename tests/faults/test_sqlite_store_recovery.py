@@ -171,10 +171,12 @@ def test_views_catch_up_once_a_read_only_store_is_writable(switch: Switch, apps:
     first.report()
     read = first.app.extensions["kaizen"].read
     assert read.wait_for(first.desk.recorder.max_notification_id(), timeout=10)
+    # Stopped before the next write: a runner still polling would project it, and the views
+    # would not fall behind as this test needs.
+    first.app.extensions["kaizen"].close()
     writer = apps()  # a process without projections keeps writing: the views fall behind
     writer.report()
     head = writer.desk.recorder.max_notification_id()
-    first.app.extensions["kaizen"].close()
 
     switch.read_only = True
     api = apps(run_projections=True)  # restarted on the read-only files: the runner cannot write
