@@ -7,7 +7,7 @@ and each view takes, on its own, only what it still lacks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -35,22 +35,18 @@ class Racing(ProjectionRunner):
         super()._apply_together(views, events)
 
 
-@pytest.fixture
-def desk(postgres_url: str, clock: FakeClock) -> Iterator[KaizenDesk]:
-    app = KaizenDesk(store_settings(postgres_url), clock=clock)
-    try:
-        yield app
-    finally:
-        app.close()
+# Only PostgreSQL applies a batch to all views in one transaction; `desk` (tests/conftest.py)
+# is built on this store.
+pytestmark = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 
 
 def test_a_batch_lost_to_another_runner_for_one_view_is_applied_to_the_others_once(
-    desk: KaizenDesk, postgres_url: str, clock: FakeClock
+    desk: KaizenDesk, store_url: str, clock: FakeClock
 ) -> None:
     populate(desk, clock, issues=6)
     head = int(desk.recorder.max_notification_id() or 0)
 
-    reference_store = ViewStore(store_settings(postgres_url))
+    reference_store = ViewStore(store_settings(store_url))
     reference = ProjectionRunner(desk, reference_store, all_views())
     reference.setup()
     reference.catch_up()
@@ -61,7 +57,7 @@ def test_a_batch_lost_to_another_runner_for_one_view_is_applied_to_the_others_on
             reference_store.forget(sql, view.name)
             view.create(sql)
 
-    store = ViewStore(store_settings(postgres_url))
+    store = ViewStore(store_settings(store_url))
     rival = ProjectionRunner(desk, store, all_views(), batch_size=head)
     racing = Racing(rival, "sla", desk, store, all_views(), batch_size=head)
     assert racing.step() == head
@@ -74,10 +70,10 @@ def test_a_batch_lost_to_another_runner_for_one_view_is_applied_to_the_others_on
 
 
 def test_views_at_different_positions_each_take_their_own_part(
-    desk: KaizenDesk, postgres_url: str, clock: FakeClock
+    desk: KaizenDesk, store_url: str, clock: FakeClock
 ) -> None:
     populate(desk, clock, issues=4)
-    store = ViewStore(store_settings(postgres_url))
+    store = ViewStore(store_settings(store_url))
     runner = ProjectionRunner(desk, store, all_views(), batch_size=3)
     runner.setup()
     runner.step([v for v in runner.views if v.name == "issue_list"])  # issue_list ahead by one batch
