@@ -26,6 +26,13 @@ from domain.actor import Actor
 
 ADMIN = Actor("admin-wong", "admin")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ISSUE = {
+    "title": "Posting fails",
+    "description": "GL posting stops",
+    "module": "finance",
+    "impact_scope": "company",
+    "urgency": "degraded",
+}
 AXES = ("recorded", "occurred")
 offsets = st.integers(min_value=-5_000_000, max_value=5_000_000)  # microseconds around T0
 
@@ -95,14 +102,7 @@ def test_version_as_of_is_the_last_version_at_or_before_whatever_the_order_of_ti
             for number, (_, occurred, probe_now) in enumerate(steps):
                 ctx = Context(ADMIN, at=T0 + timedelta(microseconds=occurred))
                 if number == 0:
-                    key = desk.report(
-                        ctx,
-                        title="Posting fails",
-                        description="GL posting stops",
-                        module="finance",
-                        impact_scope="company",
-                        urgency="degraded",
-                    ).key
+                    key = desk.report(ctx, **ISSUE).key
                 else:
                     desk.comment_on_issue(ctx, key, body=f"update {number}", visibility="public")
                 if probe_now:  # the kept times must be topped up by the events recorded after
@@ -131,14 +131,7 @@ def test_an_unknown_key_and_a_time_before_the_first_event_are_not_found() -> Non
     try:
         with pytest.raises(NotFound):
             desk.version_as_of("KZ-404", T0)
-        key = desk.report(
-            Context(ADMIN),
-            title="Posting fails",
-            description="GL posting stops",
-            module="finance",
-            impact_scope="company",
-            urgency="degraded",
-        ).key
+        key = desk.report(Context(ADMIN), **ISSUE).key
         long_before = datetime(2000, 1, 1, tzinfo=UTC)
         for axis in ("recorded", "occurred"):
             with pytest.raises(NotFound):
