@@ -164,6 +164,7 @@ class ProjectionRunner:
                 with self.desk.recorder.subscribe(gt=self.head()) as subscription:
                     stopper = threading.Thread(target=lambda: (stop.wait(), subscription.stop()), daemon=True)
                     stopper.start()
+                    self.wakeup.set()  # whatever was appended before the subscription began
                     for _ in subscription:
                         self.wakeup.set()
                         if stop.is_set():
@@ -172,29 +173,44 @@ class ProjectionRunner:
                 log.warning("projection subscription interrupted; retrying", exc_info=True)
                 stop.wait(1.0)
 
+    def _start_listening(self) -> threading.Event:
+        listening = threading.Event()
+        threading.Thread(target=self._listen, args=(listening,), daemon=True, name="kaizen-listen").start()
+        return listening
+
     def run(self, stop: threading.Event, election: Election | None = None, idle_wait: float = 1.0) -> None:
-        """Run until `stop` is set: stand by until elected, then follow the log."""
-        listener: threading.Thread | None = None
-        if self.desk.settings.engine == "postgres":
-            listener = threading.Thread(target=self._listen, args=(stop,), daemon=True, name="kaizen-listen")
-            listener.start()
+        """Run until `stop` is set: stand by until elected, then follow the log.
+
+        Only the leader listens for new events. A standby that listened too (every web worker
+        is one) would read each new batch of the log once per worker for nothing: at 8
+        clients on PostgreSQL that was 14 % of each web worker's CPU.
+        """
+        follows = self.desk.settings.engine == "postgres"
+        listening: threading.Event | None = None  # set to stop the listener
         try:
             while not stop.is_set():
                 if election is not None and not self._elected(election):
+                    if listening is not None:
+                        listening.set()
+                        listening = None
                     stop.wait(idle_wait)
                     continue
+                if follows and listening is None:
+                    listening = self._start_listening()
                 try:
                     self.catch_up(stop=stop)
                 except Exception:
                     log.exception("projection step failed; retrying")
                     stop.wait(1.0)
                     continue
-                if listener is not None:
+                if follows:
                     self.wakeup.wait(idle_wait)
                     self.wakeup.clear()
                 else:
                     stop.wait(self.poll_interval)
         finally:
+            if listening is not None:
+                listening.set()
             if election is not None:
                 election.release()
 

@@ -311,6 +311,50 @@ def test_a_standby_asks_for_the_lead_on_one_connection(postgres_url: str) -> Non
     assert _wait(lambda: backends() == 0, timeout=5)
 
 
+def test_only_the_leader_listens_for_new_events(postgres_url: str) -> None:
+    """Every web worker runs a standby runner; a standby that listened would read each new batch
+    of the log once per worker for nothing. It starts listening when it takes the lead."""
+    import psycopg
+
+    settings = store_settings(postgres_url)
+    dbname = settings.environment["POSTGRES_DBNAME"]
+
+    def listeners() -> int:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND query ILIKE 'LISTEN %%'", (dbname,)
+            ).fetchone()
+            return int(row[0]) if row else 0
+
+    clock = FakeClock()
+    desk = KaizenDesk(settings, clock=clock)
+    store = ViewStore(settings)
+    runner = ProjectionRunner(desk, store, all_views())
+    runner.setup()
+    leader = Election(settings)
+    assert leader.try_acquire()
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop, Election(settings)), kwargs={"idle_wait": 0.05})
+    thread.start()
+    try:
+        head = populate(desk, clock, issues=2)
+        time.sleep(0.5)
+        assert listeners() == 0
+        assert max(runner.positions().values()) == 0  # a standby does not project either
+        leader.release()
+        assert _wait(lambda: min(runner.positions().values()) == head, timeout=10)
+        assert _wait(lambda: listeners() == 1, timeout=5)
+        head = populate(desk, clock, issues=1)
+        assert _wait(lambda: min(runner.positions().values()) == head, timeout=10)
+    finally:
+        stop.set()
+        runner.wakeup.set()
+        thread.join(timeout=10)
+        leader.release()
+    store.close()
+    desk.close()
+
+
 def test_a_view_built_under_an_older_schema_is_rebuilt_once(desk: KaizenDesk, store_url: str, clock: FakeClock) -> None:
     """A store whose SLA tables predate schema version 2 (no module and site on the clocks, no
     `view_schema` row) is rebuilt at the next start, ends equal to a clean build, and a second
