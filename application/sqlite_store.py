@@ -23,9 +23,12 @@ library's `PERSISTENCE_MODULE`, so the event store and the views' store both use
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,8 +184,73 @@ class RenewingConnectionPool(SQLiteConnectionPool):
         super().put_connection(conn)
 
 
+class WriterTurn:
+    """One writing transaction at a time across the processes on a database file.
+
+    The library's pool already lets one thread of a process write at a time; between
+    processes (four web workers and the projection worker on one file) SQLite's own busy
+    handler decides, and it sleeps in steps of 1, 2, 5, 10, 15, 20, 25 ... 100 ms without
+    being woken when the lock frees: at 8 clients, triage p99 was 60-85 ms for commands whose
+    p50 was 8 ms. A writer now first takes an `flock` on `<database>.write.lock`, polled every
+    0.2-2 ms. Like the key turn it is an optimisation, never a correctness condition: after
+    `wait` seconds, or if the lock file cannot be opened (a read-only directory), the
+    transaction goes ahead and SQLite's own locking still decides.
+    """
+
+    POLL_SECONDS = (0.0002, 0.0005, 0.001, 0.002)
+
+    def __init__(self, file: str, wait: float) -> None:
+        self.path = f"{file}.write.lock"
+        self.wait = wait
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _descriptor(self) -> int | None:
+        # A descriptor inherited across fork() shares its lock with the parent: reopen per process.
+        if self._fd is None or self._pid != os.getpid():
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:
+                try:
+                    self._fd = os.open(self.path, os.O_RDONLY)
+                except OSError:
+                    return None
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self) -> bool:
+        fd = self._descriptor()
+        if fd is None:
+            return False
+        deadline = time.monotonic() + self.wait
+        attempt = 0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(self.POLL_SECONDS[min(attempt, len(self.POLL_SECONDS) - 1)])
+                attempt += 1
+            except OSError:
+                return False
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd = None
+
+
 class RenewingDatastore(SQLiteDatastore):
-    """The library's datastore on a `RenewingConnectionPool`, renewed after a stale-handle error."""
+    """The library's datastore on a `RenewingConnectionPool`, renewed after a stale-handle error,
+    whose writing transactions take turns across processes (`WriterTurn`)."""
 
     pool: RenewingConnectionPool
 
@@ -199,6 +267,8 @@ class RenewingDatastore(SQLiteDatastore):
             pre_ping=library_pool.pre_ping,
         )
         library_pool.close()  # never used: it has opened no connection
+        file = self.pool.file
+        self.writer_turn = WriterTurn(file, float(library_pool.lock_timeout or 5)) if file is not None else None
 
     @contextmanager
     def get_connection(self, *, commit: bool) -> Iterator[SQLiteConnection]:
@@ -206,6 +276,8 @@ class RenewingDatastore(SQLiteDatastore):
         if file is not None:
             renew_if_writable_again(file)
         conn = self.pool.get_connection(is_writer=commit)
+        turn = self.writer_turn if commit else None
+        has_turn = turn is not None and turn.acquire()
         try:
             yield conn
         except Exception as exc:
@@ -216,7 +288,15 @@ class RenewingDatastore(SQLiteDatastore):
                 renew_pools(file)  # this connection too: it is closed as it is returned below
             raise
         finally:
+            if has_turn and turn is not None:
+                turn.release()
             self.pool.put_connection(conn)
+
+    def close(self) -> None:
+        turn = getattr(self, "writer_turn", None)  # close() also runs from __del__ after a failed __init__
+        if turn is not None:
+            turn.close()
+        super().close()
 
 
 class RenewingSQLiteFactory(SQLiteFactory):
