@@ -77,6 +77,7 @@ class ReadSide:
     def stop(self) -> None:
         self._stop.set()
         if self._runner is not None:
+            self._runner.hurry.set()
             self._runner.wakeup.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -86,7 +87,7 @@ class ReadSide:
             self._notifications = None
 
     def positions(self) -> dict[str, int]:
-        return {view.name: self.store.position(view.name) for view in self.views}
+        return self.store.positions([view.name for view in self.views])
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         if self._runner is None:

@@ -355,6 +355,33 @@ def test_only_the_leader_listens_for_new_events(postgres_url: str) -> None:
     desk.close()
 
 
+def test_a_reader_waiting_for_its_write_cuts_the_linger_short(postgres_url: str) -> None:
+    """The leader lingers after a NOTIFY to gather a bigger batch; read-your-writes must not pay it."""
+    clock = FakeClock()
+    settings = store_settings(postgres_url)
+    desk = KaizenDesk(settings, clock=clock)
+    store = ViewStore(settings)
+    runner = ProjectionRunner(desk, store, all_views(), linger=5.0)
+    runner.setup()
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,), kwargs={"idle_wait": 30.0})
+    thread.start()
+    try:
+        assert _wait(lambda: runner.hurry.is_set() is False and runner.wakeup.is_set() is False, timeout=5)
+        time.sleep(0.3)  # the leader is listening and idle
+        head = populate(desk, clock, issues=1)
+        started = time.monotonic()
+        assert runner.wait_for(head, timeout=4.0)
+        assert time.monotonic() - started < 2.0
+    finally:
+        stop.set()
+        runner.hurry.set()
+        runner.wakeup.set()
+        thread.join(timeout=10)
+    store.close()
+    desk.close()
+
+
 def test_a_view_built_under_an_older_schema_is_rebuilt_once(desk: KaizenDesk, store_url: str, clock: FakeClock) -> None:
     """A store whose SLA tables predate schema version 2 (no module and site on the clocks, no
     `view_schema` row) is rebuilt at the next start, ends equal to a clean build, and a second
