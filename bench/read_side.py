@@ -144,7 +144,7 @@ def http_queries(
         get(path, admin)
         latencies, _ = timed(lambda path=path: get(path, admin), repeat)
         results[name] = summary(latencies)
-    history = bench_history.over_http(base, tokens["auditor"], long_key, times, repeat)
+    history = bench_history.over_http(base, tokens["auditor"], long_key, times, bench_history.history_repeat(repeat))
     client.close()
     return results, history
 
@@ -214,7 +214,7 @@ def measure_store(
             out["head"] = int(desk.recorder.max_notification_id() or 0)
             log(f"read side {engine}: queries at {out['issues']:,} issues, in-process")
             out["queries"] = inprocess_queries(url, repeat)
-            out["history"] = bench_history.inprocess(desk, long_key, times, repeat)
+            out["history"] = bench_history.inprocess(desk, long_key, times, bench_history.history_repeat(repeat))
         finally:
             desk.close()
         tokens = issue_tokens(url)
