@@ -6,9 +6,11 @@ composes them into the one application.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -20,7 +22,7 @@ from application.config import StoreSettings, store_settings
 from application.context import Context, Receipt
 from application.errors import ApplicationError, ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
 from application.idempotency import IdempotencyRecord, record_id
-from application.key_allocation import AllocationTurns
+from application.key_allocation import AllocationTurns, Since
 from application.schema import racing_schema_setup
 from application.transcodings import ActorAsDict, DateAsISO
 from domain.base import KaizenAggregate
@@ -49,7 +51,9 @@ class DeskBase(Application[UUID]):
         self.settings = settings or store_settings()
         self.clock = clock
         racing_schema_setup(lambda: super(DeskBase, self).__init__(env=self.settings.environment))
-        self._allocation_turns = AllocationTurns(self.settings)
+        key_turn = getattr(self.recorder, "key_turn", None)  # PostgreSQL: lock and read at once
+        self._allocation_turns = AllocationTurns(self.settings, getattr(key_turn, "call_statement", None))
+        self._sequences: dict[str, KeySequence] = {}  # as last read under a turn, never with pending events
 
     def close(self) -> None:
         self._allocation_turns.close()
@@ -201,10 +205,41 @@ class DeskBase(Application[UUID]):
 
         return self._retrying(ctx, attempt)
 
+    @contextlib.contextmanager
+    def _allocating(self, prefix: str) -> Iterator[KeySequence]:
+        """Take the `prefix` key turn and yield its sequence, current as of the turn; hold the
+        turn until the caller has saved the allocation with what it allocated for."""
+        copies: list[KeySequence] = []
+
+        def since() -> Since | None:  # read once this thread holds the turn among its process's
+            cached = self._sequences.get(prefix)
+            if cached is None:
+                return None
+            copies.append(cached)
+            return Since(cached.id, cached.version)
+
+        with self._allocation_turns.turn(prefix, since) as turn:
+            if copies and turn.fresh is not None:
+                sequence: Any = copy.deepcopy(copies[0])
+                for stored in turn.fresh:
+                    event: Any = self.mapper.to_domain_event(stored)
+                    sequence = event.mutate(sequence)
+                self._remember(sequence)
+                yield sequence
+            else:
+                yield self._next_key(prefix)
+
     def _next_key(self, prefix: str) -> KeySequence:
+        """The sequence as stored now, read from the store."""
         try:
             sequence: Any = self.repository.get(named_id("sequence", prefix))
         except AggregateNotFoundError:
-            return KeySequence.start(prefix)
+            return KeySequence.start(prefix)  # not stored yet: nothing to remember
         assert isinstance(sequence, KeySequence)
+        self._remember(sequence)
         return sequence
+
+    def _remember(self, sequence: KeySequence) -> None:
+        """Keep a copy made before this command allocates: if its save fails, the next turn
+        reads nothing of it; if it succeeds, the next turn reads it back as a fresh event."""
+        self._sequences[sequence.prefix] = copy.deepcopy(sequence)

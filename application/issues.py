@@ -52,8 +52,7 @@ class IssueCommands(DeskBase):
         authorise_issue(ctx.actor, "report", None)
 
         def attempt() -> Receipt:
-            with self._allocation_turns.turn(ISSUE_PREFIX):
-                sequence = self._next_key(ISSUE_PREFIX)
+            with self._allocating(ISSUE_PREFIX) as sequence:
                 key = sequence.allocate(ctx.actor)
                 issue = Issue.report(
                     key,

@@ -25,8 +25,12 @@ import math
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import IO, Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from application.config import StoreSettings, connect_postgres
 
@@ -34,8 +38,24 @@ TURN_WAIT_SECONDS = 1.0
 ADVISORY_NAMESPACE = 0x4B5A  # "KZ": the first key of PostgreSQL's two-key advisory locks
 
 
+@dataclass(frozen=True)
+class Since:
+    """The key sequence a caller already holds a copy of, at `version`."""
+
+    sequence_id: UUID
+    version: int
+
+
+@dataclass
+class Turn:
+    """What taking a turn learnt: the sequence's events after the caller's copy, when the store
+    could say in the same round trip (PostgreSQL), else None and the caller reads them itself."""
+
+    fresh: list[StoredEvent] | None = None
+
+
 class SharedTurns(Protocol):
-    def acquire(self, prefix: str, wait: float) -> bool: ...
+    def acquire(self, prefix: str, wait: float, since: Since | None = None) -> bool | list[StoredEvent]: ...
 
     def release(self, prefix: str) -> None: ...
 
@@ -45,8 +65,9 @@ class SharedTurns(Protocol):
 class PostgresTurns:
     """`pg_advisory_lock` on one connection per prefix; a session that dies releases its lock."""
 
-    def __init__(self, environment: dict[str, str]) -> None:
+    def __init__(self, environment: dict[str, str], key_turn_call: Any = None) -> None:
         self.environment = environment
+        self.key_turn_call = key_turn_call  # `KeyTurnQuery.call_statement`: lock and read at once
         self._connections: dict[str, Any] = {}
         self._lock_timeouts: dict[str, int] = {}
 
@@ -57,7 +78,8 @@ class PostgresTurns:
             self._connections[prefix] = conn
         return conn
 
-    def acquire(self, prefix: str, wait: float) -> bool:
+    def acquire(self, prefix: str, wait: float, since: Since | None = None) -> bool | list[StoredEvent]:
+        """True, or with `since` the sequence's events after it; False when waited out."""
         key = zlib.crc32(prefix.encode()) & 0x7FFFFFFF
         try:
             conn = self._connection(prefix)
@@ -67,6 +89,11 @@ class PostgresTurns:
             if self._lock_timeouts.get(prefix) != timeout_ms:
                 conn.execute(f"SET lock_timeout = '{timeout_ms}ms'")
                 self._lock_timeouts[prefix] = timeout_ms
+            if since is not None and self.key_turn_call is not None:
+                rows = conn.execute(
+                    self.key_turn_call, (ADVISORY_NAMESPACE, key, since.sequence_id, since.version)
+                ).fetchall()
+                return [StoredEvent(since.sequence_id, row[0], row[1], bytes(row[2])) for row in rows]
             conn.execute("SELECT pg_advisory_lock(%s, %s)", (ADVISORY_NAMESPACE, key))
             return True
         except Exception:  # lock_timeout, or the store is away: go ahead without the turn
@@ -101,7 +128,7 @@ class FileTurns:
         self.database_path = database_path
         self._files: dict[str, IO[str]] = {}
 
-    def acquire(self, prefix: str, wait: float) -> bool:
+    def acquire(self, prefix: str, wait: float, since: Since | None = None) -> bool:
         try:
             handle = self._files.get(prefix)
             if handle is None:
@@ -131,11 +158,11 @@ class FileTurns:
                 handle.close()
 
 
-def shared_turns(settings: StoreSettings) -> SharedTurns | None:
+def shared_turns(settings: StoreSettings, key_turn_call: Any = None) -> SharedTurns | None:
     """The cross-process part for this store; none for an in-memory SQLite database."""
     env = settings.environment
     if settings.engine == "postgres":
-        return PostgresTurns(env)
+        return PostgresTurns(env, key_turn_call)
     path = env.get("SQLITE_DBNAME", "")
     if not path or ":memory:" in path or "mode=memory" in path:
         return None
@@ -143,26 +170,33 @@ def shared_turns(settings: StoreSettings) -> SharedTurns | None:
 
 
 class AllocationTurns:
-    def __init__(self, settings: StoreSettings) -> None:
+    def __init__(self, settings: StoreSettings, key_turn_call: Any = None) -> None:
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        self._shared = shared_turns(settings)
+        self._shared = shared_turns(settings, key_turn_call)
 
     def _lock_for(self, prefix: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(prefix, threading.Lock())
 
     @contextlib.contextmanager
-    def turn(self, prefix: str) -> Iterator[None]:
-        """Hold the turn to allocate a `prefix` key until the command is saved (or waited out)."""
+    def turn(self, prefix: str, since: Callable[[], Since | None] = lambda: None) -> Iterator[Turn]:
+        """Hold the turn to allocate a `prefix` key until the command is saved (or waited out).
+
+        `since` is asked once this thread holds the process's turn, so that no other thread of
+        the process changes what it answers before the shared turn reads from there."""
         deadline = time.monotonic() + TURN_WAIT_SECONDS
         local = self._lock_for(prefix)
         has_local = local.acquire(timeout=TURN_WAIT_SECONDS)
         has_shared = False
+        taken = Turn()
         try:
             if has_local and self._shared is not None:
-                has_shared = self._shared.acquire(prefix, max(0.0, deadline - time.monotonic()))
-            yield
+                answer = self._shared.acquire(prefix, max(0.0, deadline - time.monotonic()), since())
+                has_shared = answer is not False
+                if isinstance(answer, list):
+                    taken.fresh = answer
+            yield taken
         finally:
             if has_shared and self._shared is not None:
                 self._shared.release(prefix)

@@ -44,8 +44,7 @@ class MeetingCommands(DeskBase):
         authorise_meeting(ctx.actor, "schedule")
 
         def attempt() -> Receipt:
-            with self._allocation_turns.turn(MEETING_PREFIX):
-                sequence = self._next_key(MEETING_PREFIX)
+            with self._allocating(MEETING_PREFIX) as sequence:
                 key = sequence.allocate(ctx.actor)
                 meeting = ImprovementMeeting.schedule(
                     key,

@@ -43,7 +43,8 @@ class FailFastApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.append = LockedAppend(self)
-        self.sql_create_statements.append(self.append.create_statement)
+        self.key_turn = KeyTurnQuery(self)
+        self.sql_create_statements.extend([self.append.create_statement, self.key_turn.create_statement])
 
     @fail_fast
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
@@ -118,3 +119,38 @@ class LockedAppend:
         if len(ids) != len(stored_events):
             raise AssertionError(f"appended {len(ids)} of {len(stored_events)} events")
         return ids
+
+
+class KeyTurnQuery:
+    """`<events table>_key_turn(namespace, key, sequence, after)`: take a key turn and read the
+    sequence's events since `after`, in one round trip.
+
+    A report under the turn used to take it (one round trip), then read the key sequence (a
+    second), then append (a third), while every other report waited. Each round trip inside
+    the turn costs a wake-up of a thread in a busy process. The function takes the session
+    advisory lock first and then reads: a PL/pgSQL statement after the lock gets its own
+    snapshot, so it sees every allocation committed before the lock was granted.
+    """
+
+    def __init__(self, recorder: PostgresApplicationRecorder) -> None:
+        datastore = recorder.datastore
+        schema = Identifier(datastore.schema)
+        function = Identifier(f"{recorder.events_table_name}_key_turn")
+        self.create_statement = SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.{function}("
+            "namespace integer, turn integer, sequence {id_type}, after bigint) "
+            "RETURNS TABLE (originator_version bigint, topic text, state bytea) LANGUAGE plpgsql AS $$ "
+            "BEGIN "
+            "PERFORM pg_advisory_lock(namespace, turn); "
+            "RETURN QUERY SELECT e.originator_version, e.topic, e.state FROM {schema}.{table} e "
+            "WHERE e.originator_id = sequence AND e.originator_version > after ORDER BY e.originator_version; "
+            "END $$"
+        ).format(
+            schema=schema,
+            function=function,
+            table=Identifier(recorder.events_table_name),
+            id_type=Identifier(datastore.originator_id_type),
+        )
+        self.call_statement = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
+            schema=schema, function=function
+        )

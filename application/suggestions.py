@@ -26,8 +26,7 @@ class SuggestionCommands(DeskBase):
         authorise_suggestion(ctx.actor, "suggest")
 
         def attempt() -> Receipt:
-            with self._allocation_turns.turn(SUGGESTION_PREFIX):
-                sequence = self._next_key(SUGGESTION_PREFIX)
+            with self._allocating(SUGGESTION_PREFIX) as sequence:
                 key = sequence.allocate(ctx.actor)
                 suggestion = Suggestion.submit(
                     key, title=title, description=description, module=module, actor=ctx.actor, occurred_at=self.now(ctx)

@@ -178,3 +178,39 @@ def test_a_report_turn_is_shared_by_every_process_on_the_store(store_url: str) -
         holder.join()
         first.close()
         second.close()
+
+
+def test_a_process_reads_the_allocations_of_others_with_its_turn_and_never_appends_twice(store_url: str) -> None:
+    """Two desks stand for two processes reporting in turns. Each keeps a copy of the key
+    sequence; on PostgreSQL the turn itself brings the other's allocations since that copy, so
+    no report appends on a stale sequence and has to be retried (on SQLite it reads them)."""
+    from eventsourcing.persistence import IntegrityError
+
+    first, second = KaizenDesk(store_settings(store_url)), KaizenDesk(store_settings(store_url))
+    appends = {"tried": 0, "failed": 0}
+
+    def counted(desk: KaizenDesk) -> None:
+        insert_events = desk.recorder.insert_events
+
+        def counting_insert(*args: Any, **kwargs: Any) -> Any:
+            appends["tried"] += 1
+            try:
+                return insert_events(*args, **kwargs)
+            except IntegrityError:
+                appends["failed"] += 1
+                raise
+
+        desk.recorder.insert_events = counting_insert  # type: ignore[method-assign]
+
+    counted(first)
+    counted(second)
+    report = dict(title="t", description="d", module="hr", impact_scope="user", urgency="minor")
+    try:
+        order = [first, second, second, first, first, second, first, second, second, second, first]
+        keys = [desk.report(ctx(REPORTER), **report).key for desk in order]
+        assert keys == [f"KZ-{n}" for n in range(1, len(order) + 1)]
+        assert appends == {"tried": len(order), "failed": 0}
+        assert first.get_issue("KZ-10").version == 1 and second.get_issue("KZ-11").key == "KZ-11"
+    finally:
+        first.close()
+        second.close()
