@@ -81,7 +81,8 @@ HEADER_PARAMETERS: dict[str, dict[str, Any]] = {
 
 
 class HeaderParametersPlugin(BasePlugin):
-    """Adds the request headers of the safe-write rules to every operation they apply to.
+    """Adds the request headers of the safe-write rules to every operation they apply to, and
+    the 429 of the rate limit (`KAIZEN_RATE_LIMIT`) to every operation under /api/v1/.
 
     One rule here instead of a decorator on each of thirty routes, so none can be forgotten.
     """
@@ -100,6 +101,10 @@ class HeaderParametersPlugin(BasePlugin):
             if method == "get" and path in ("/api/v1/issues", "/api/v1/suggestions"):
                 refs.append("MinPosition")
             operation.setdefault("parameters", []).extend(refs)
+            operation.setdefault("responses", {}).setdefault("429", RATE_LIMITED)
+
+
+RATE_LIMITED = "RATE_LIMITED"
 
 
 class KaizenApi(Api):
@@ -117,6 +122,13 @@ class KaizenApi(Api):
         default = {"description": "An error, as RFC 9457 problem details", "schema": self.ERROR_SCHEMA}
         prepare_response(default, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+        limited: dict[str, Any] = {
+            "description": "Too many requests from this caller (KAIZEN_RATE_LIMIT); retry after the given seconds",
+            "schema": self.ERROR_SCHEMA,
+            "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+        }
+        prepare_response(limited, self.spec, PROBLEM_JSON)
+        self.spec.components.response(RATE_LIMITED, limited, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         """Routing, webargs and werkzeug errors in the same problem shape as everything else."""

@@ -154,3 +154,27 @@ def test_switched_off_nothing_is_refused(limited: Callable[[RateLimit | None], A
     api = limited(None)
     key = api.report(as_="admin")
     assert {api.get(f"/api/v1/issues/{key}").status_code for _ in range(40)} == {200}
+
+
+def test_openapi_lists_429_with_retry_after_on_every_limited_operation(
+    limited: Callable[[RateLimit | None], Api],
+) -> None:
+    api = limited(RateLimit(rate=5.0, burst=5))
+    spec = api.client.get("/api/v1/openapi.json").get_json()
+    limited_response = spec["components"]["responses"]["RATE_LIMITED"]
+    assert "application/problem+json" in limited_response["content"]
+    assert "Retry-After" in limited_response["headers"]
+    operations = [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    ]
+    under_api = [(path, method) for path, method, _ in operations if path.startswith("/api/v1/")]
+    assert len(under_api) > 30
+    for path, method, operation in operations:
+        documented = operation["responses"].get("429")
+        if path.startswith("/api/v1/"):
+            assert documented == {"$ref": "#/components/responses/RATE_LIMITED"}, (path, method)
+        else:  # /healthz, /readyz, /metrics are never limited
+            assert documented is None, (path, method)
