@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -144,6 +146,21 @@ def _wait(predicate: object, timeout: float = 30.0) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _following(runner: ProjectionRunner, election: Election | None = None, idle_wait: float = 0.05) -> Iterator[None]:
+    """The runner's `run` in a thread, stopped (and woken, so it notices) on the way out."""
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop, election), kwargs={"idle_wait": idle_wait})
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        runner.hurry.set()
+        runner.wakeup.set()
+        thread.join(timeout=10)
+
+
 @pytest.mark.xdist_group("workers")
 def test_killed_worker_mid_rebuild_ends_identical_to_clean_rebuild(postgres_url: str) -> None:
     clock = FakeClock()
@@ -268,18 +285,9 @@ def test_runner_survives_an_election_that_cannot_reach_the_database(
                 raise OSError("connection refused")
             return super().try_acquire()
 
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=runner.run, args=(stop, FlakyElection(store_settings(store_url))), kwargs={"idle_wait": 0.05}
-    )
-    thread.start()
-    try:
+    with _following(runner, FlakyElection(store_settings(store_url))):
         head = populate(desk, clock, issues=2)
         assert _wait(lambda: min(runner.positions().values()) == head, timeout=20)
-    finally:
-        stop.set()
-        runner.wakeup.set()
-        thread.join(timeout=10)
     store.close()
 
 
@@ -333,23 +341,18 @@ def test_only_the_leader_listens_for_new_events(postgres_url: str) -> None:
     runner.setup()
     leader = Election(settings)
     assert leader.try_acquire()
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop, Election(settings)), kwargs={"idle_wait": 0.05})
-    thread.start()
     try:
-        head = populate(desk, clock, issues=2)
-        time.sleep(0.5)
-        assert listeners() == 0
-        assert max(runner.positions().values()) == 0  # a standby does not project either
-        leader.release()
-        assert _wait(lambda: min(runner.positions().values()) == head, timeout=10)
-        assert _wait(lambda: listeners() == 1, timeout=5)
-        head = populate(desk, clock, issues=1)
-        assert _wait(lambda: min(runner.positions().values()) == head, timeout=10)
+        with _following(runner, Election(settings)):
+            head = populate(desk, clock, issues=2)
+            time.sleep(0.5)
+            assert listeners() == 0
+            assert max(runner.positions().values()) == 0  # a standby does not project either
+            leader.release()
+            assert _wait(lambda: min(runner.positions().values()) == head, timeout=10)
+            assert _wait(lambda: listeners() == 1, timeout=5)
+            head = populate(desk, clock, issues=1)
+            assert _wait(lambda: min(runner.positions().values()) == head, timeout=10)
     finally:
-        stop.set()
-        runner.wakeup.set()
-        thread.join(timeout=10)
         leader.release()
     store.close()
     desk.close()
@@ -363,21 +366,13 @@ def test_a_reader_waiting_for_its_write_cuts_the_linger_short(postgres_url: str)
     store = ViewStore(settings)
     runner = ProjectionRunner(desk, store, all_views(), linger=5.0)
     runner.setup()
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop,), kwargs={"idle_wait": 30.0})
-    thread.start()
-    try:
+    with _following(runner, idle_wait=30.0):
         assert _wait(lambda: runner.hurry.is_set() is False and runner.wakeup.is_set() is False, timeout=5)
         time.sleep(0.3)  # the leader is listening and idle
         head = populate(desk, clock, issues=1)
         started = time.monotonic()
         assert runner.wait_for(head, timeout=4.0)
         assert time.monotonic() - started < 2.0
-    finally:
-        stop.set()
-        runner.hurry.set()
-        runner.wakeup.set()
-        thread.join(timeout=10)
     store.close()
     desk.close()
 
