@@ -32,10 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Server, issue_tokens, log, scratch_dir
-from bench.faults.common import finish
+from bench.faults.common import NOBODY, DrillCannotRun, finish, why_nobody_cannot_run
 from bench.loadgen import Client, report_body
 
-NOBODY = 65534
 RECOVERY_LIMIT_S = 30.0
 
 
@@ -98,6 +97,9 @@ def run(commands: int = 20) -> dict[str, Any]:
     from application.config import store_settings
     from application.desk import KaizenDesk
 
+    reason = why_nobody_cannot_run()
+    if reason is not None:
+        raise DrillCannotRun(reason)
     started = time.perf_counter()
     with scratch_dir("kaizen-drill-") as workdir:
         os.chmod(workdir, 0o755)  # the unprivileged server must reach its store

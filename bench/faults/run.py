@@ -15,6 +15,7 @@ import traceback
 from typing import Any
 
 from bench.common import emit, exit_cleanly_on_sigterm, log, pg_available, table
+from bench.faults.common import DrillCannotRun
 
 DRILLS = ("kill_master", "pg_outage", "projection_failover", "readonly_sqlite", "fuzz")
 
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"drill {name}")
         try:
             code, _ = run_one(name)
+        except DrillCannotRun as exc:
+            log(f"drill {name} cannot run here: {exc}")
+            code = 2
         except Exception:
             traceback.print_exc()
             code = 2

@@ -35,6 +35,7 @@ from werkzeug.test import TestResponse
 from application.config import store_settings
 from application.desk import KaizenDesk
 from application.sqlite_store import RenewingDatastore, is_stale_connection_error
+from bench.faults.common import AS_NOBODY, NOBODY, why_nobody_cannot_run
 from interfaces.http.breaker import StoreBreaker
 from tests.conftest import FakeClock
 from tests.http.conftest import ISSUE, Api, build_app, issue_tokens
@@ -231,9 +232,7 @@ def test_only_errors_about_the_file_retire_connections() -> None:
     assert not is_stale_connection_error(ValueError("attempt"))
 
 
-NOBODY = 65534
 ROOT = Path(__file__).resolve().parents[2]
-AS_NOBODY = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
 
 def set_read_only(db: Path, read_only: bool) -> None:
@@ -257,16 +256,7 @@ def result_line(child: subprocess.Popen[str], log: Path) -> dict[str, Any]:
 def nobody_can_run_the_project() -> bool:
     """uid 65534 can import the project from this checkout (not so under a 0700 directory,
     as a fresh clone in a private temporary directory is)."""
-    if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None:
-        return False
-    probe = subprocess.run(
-        [*AS_NOBODY, sys.executable, "-c", "import tests.faults.readonly_child"],
-        cwd="/",
-        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        timeout=60,
-    )
-    return probe.returncode == 0
+    return why_nobody_cannot_run("tests.faults.readonly_child") is None
 
 
 @pytest.mark.skipif(
