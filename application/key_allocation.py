@@ -33,6 +33,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from application.config import StoreSettings, connect_postgres
+from application.file_locks import flock_within
 
 TURN_WAIT_SECONDS = 1.0
 ADVISORY_NAMESPACE = 0x4B5A  # "KZ": the first key of PostgreSQL's two-key advisory locks
@@ -122,8 +123,6 @@ class PostgresTurns:
 class FileTurns:
     """`flock` on `<database>.keys-<PREFIX>.lock`; the kernel releases it if the process dies."""
 
-    POLL_SECONDS = (0.0002, 0.0005, 0.001, 0.002)
-
     def __init__(self, database_path: str) -> None:
         self.database_path = database_path
         self._files: dict[str, IO[str]] = {}
@@ -136,16 +135,7 @@ class FileTurns:
                 self._files[prefix] = handle
         except OSError:  # a read-only directory: the store will refuse the write anyway
             return False
-        deadline = time.monotonic() + wait
-        for attempt in range(1_000_000):
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(self.POLL_SECONDS[min(attempt, len(self.POLL_SECONDS) - 1)])
-        return False
+        return flock_within(handle.fileno(), wait)
 
     def release(self, prefix: str) -> None:
         with contextlib.suppress(OSError, KeyError):

@@ -28,7 +28,6 @@ import fcntl
 import os
 import sqlite3
 import threading
-import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +35,8 @@ from typing import Any
 
 from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteDatastore, SQLiteFactory
 from eventsourcing.utils import Environment, EnvType
+
+from application.file_locks import flock_within
 
 # Primary result codes (the low byte of the extended code) after which a connection is suspect.
 SQLITE_IOERR = 10
@@ -197,8 +198,6 @@ class WriterTurn:
     transaction goes ahead and SQLite's own locking still decides.
     """
 
-    POLL_SECONDS = (0.0002, 0.0005, 0.001, 0.002)
-
     def __init__(self, file: str, wait: float) -> None:
         self.path = f"{file}.write.lock"
         self.wait = wait
@@ -220,21 +219,7 @@ class WriterTurn:
 
     def acquire(self) -> bool:
         fd = self._descriptor()
-        if fd is None:
-            return False
-        deadline = time.monotonic() + self.wait
-        attempt = 0
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(self.POLL_SECONDS[min(attempt, len(self.POLL_SECONDS) - 1)])
-                attempt += 1
-            except OSError:
-                return False
+        return fd is not None and flock_within(fd, self.wait)
 
     def release(self) -> None:
         if self._fd is not None and self._pid == os.getpid():
