@@ -28,7 +28,7 @@ from eventsourcing.postgres import (
     PostgresTrackingRecorder,
 )
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 ATTEMPTS = 2
 fail_fast = retry((InterfaceError, OperationalError), max_attempts=ATTEMPTS, wait=0.2)
@@ -63,6 +63,14 @@ class FailFastTrackingRecorder(PostgresTrackingRecorder):
     has_tracking_id = fail_fast(_unwrapped(PostgresTrackingRecorder.has_tracking_id))
 
 
+def _stored_function(recorder: PostgresApplicationRecorder, suffix: str) -> tuple[Identifier, Identifier, Composed]:
+    """The schema, the name `<events table>_<suffix>` and the call of a four-argument function."""
+    schema = Identifier(recorder.datastore.schema)
+    function = Identifier(f"{recorder.events_table_name}_{suffix}")
+    call = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(schema=schema, function=function)
+    return schema, function, call
+
+
 class LockedAppend:
     """`<events table>_append(ids, versions, topics, states)`: the library's append in one call.
 
@@ -76,9 +84,8 @@ class LockedAppend:
 
     def __init__(self, recorder: PostgresApplicationRecorder) -> None:
         datastore = recorder.datastore
-        schema = Identifier(datastore.schema)
+        schema, function, self.call_statement = _stored_function(recorder, "append")
         table = Identifier(recorder.events_table_name)
-        function = Identifier(f"{recorder.events_table_name}_append")
         self.recorder = recorder
         self.create_statement = SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{function}("
@@ -99,9 +106,6 @@ class LockedAppend:
             id_type=Identifier(datastore.originator_id_type),
             timeout=SQL(str(int(datastore.lock_timeout))),
             channel=Identifier(recorder.channel_name),
-        )
-        self.call_statement = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
-            schema=schema, function=function
         )
 
     def __call__(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
@@ -134,8 +138,7 @@ class KeyTurnQuery:
 
     def __init__(self, recorder: PostgresApplicationRecorder) -> None:
         datastore = recorder.datastore
-        schema = Identifier(datastore.schema)
-        function = Identifier(f"{recorder.events_table_name}_key_turn")
+        schema, function, self.call_statement = _stored_function(recorder, "key_turn")
         self.create_statement = SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{function}("
             "namespace integer, turn integer, sequence {id_type}, after bigint) "
@@ -150,7 +153,4 @@ class KeyTurnQuery:
             function=function,
             table=Identifier(recorder.events_table_name),
             id_type=Identifier(datastore.originator_id_type),
-        )
-        self.call_statement = SQL("SELECT * FROM {schema}.{function}(%s, %s, %s, %s)").format(
-            schema=schema, function=function
         )

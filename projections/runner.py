@@ -77,13 +77,13 @@ class ProjectionRunner:
     def head(self) -> int:
         return int(self.desk.recorder.max_notification_id() or 0)
 
-    def positions(self) -> dict[str, int]:
-        return self.store.positions([view.name for view in self.views])
+    def positions(self, views: Sequence[View] | None = None) -> dict[str, int]:
+        return self.store.positions([view.name for view in views or self.views])
 
     def step(self, views: Sequence[View] | None = None) -> int:
         """Apply one batch to every lagging view; returns how many notifications were read."""
         views = list(views or self.views)
-        positions = self.store.positions([view.name for view in views])
+        positions = self.positions(views)
         low = min(positions.values(), default=0)
         notifications = self.desk.recorder.select_notifications(start=low + 1, limit=self.batch_size)
         if not notifications:
@@ -96,7 +96,7 @@ class ProjectionRunner:
             except IntegrityError:
                 # Another runner committed this batch for some view first; ours rolled back
                 # whole. Each view takes what it still lacks on its own below.
-                positions = self.store.positions([view.name for view in views])
+                positions = self.positions(views)
         for view in views:
             todo = [(event, position) for event, position in events if position > positions[view.name]]
             if not todo:
@@ -150,7 +150,7 @@ class ProjectionRunner:
             done = self.step(views)
             total += done
             if done and progress is not None:
-                current = min(self.store.positions([v.name for v in (views or self.views)]).values())
+                current = min(self.positions(views).values())
                 progress(current, max(head, current))
             if done < self.batch_size:
                 break
