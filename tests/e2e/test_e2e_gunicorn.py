@@ -6,6 +6,7 @@ does in production, without the test client's shortcuts.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -80,11 +81,9 @@ def serving(database_url: str, log: Path) -> Iterator[tuple[str, subprocess.Pope
         deadline = time.monotonic() + 30
         while True:
             assert process.poll() is None, log.read_text()
-            try:
+            with contextlib.suppress(OSError):  # not listening yet
                 if call(base, "GET", "/healthz")[0] == 200:
                     break
-            except OSError:
-                pass
             assert time.monotonic() < deadline, "gunicorn did not answer /healthz in time:\n" + log.read_text()
             time.sleep(0.1)
         yield base, process

@@ -22,7 +22,7 @@ class LaggingReadSide:
         return self._lag
 
     def close(self) -> None:
-        pass
+        """Nothing to release: the fake holds no connections and runs no thread."""
 
 
 def test_healthz_needs_no_token(api: Api) -> None:
