@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,7 +35,44 @@ class TokenSummary:
     revoked_at: datetime | None
 
 
+class TokensRead:
+    """Token aggregates as this process last read them, with when (monotonic seconds).
+
+    Every request authenticates, and on PostgreSQL each read is a round trip, a sixth of a
+    command's time at one client. Only tokens that exist are kept (an unknown id is read
+    again next time, so a token issued by another process works at once), the secret is
+    still checked against the stored digest on every request, and a revocation by this
+    process forgets the copy at once. Bounded: tokens are few, but ids arrive from outside.
+    """
+
+    MAX_TOKENS = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[str, tuple[float, ApiToken]] = {}
+
+    def get(self, token_id: str, fresh_within: float) -> ApiToken | None:
+        found = self._tokens.get(token_id)
+        if found is None or time.monotonic() - found[0] > fresh_within:
+            return None
+        return found[1]
+
+    def keep(self, token: ApiToken, read_at: float) -> None:
+        with self._lock:
+            if len(self._tokens) >= self.MAX_TOKENS:
+                self._tokens.clear()
+            self._tokens[token.token_id] = (read_at, token)
+
+    def forget(self, token_id: str) -> None:
+        with self._lock:
+            self._tokens.pop(token_id, None)
+
+
 class TokenCommands(DeskBase):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._tokens_read = TokensRead()
+        super().__init__(*args, **kwargs)
+
     def issue_token(self, ctx: Context, role: str, subject: str) -> tuple[str, str]:
         """Return (token_id, plain token). The plain token is not stored anywhere."""
         token, plain = ApiToken.issue(role, subject, ctx.actor, self.now(ctx))
@@ -44,6 +83,7 @@ class TokenCommands(DeskBase):
         token = self._token(token_id)
         token.revoke(ctx.actor, self.now(ctx))
         self.save(token)
+        self._tokens_read.forget(token_id)
 
     def token_status(self, token_id: str) -> TokenSummary:
         """A token's role, subject and revocation, by its public id (never by its secret)."""
@@ -58,16 +98,25 @@ class TokenCommands(DeskBase):
         assert isinstance(token, ApiToken)
         return token
 
-    def authenticate(self, presented: str) -> Principal | None:
-        """The principal for a bearer token, or None; never says which part was wrong."""
+    def authenticate(self, presented: str, fresh_within: float = 0.0) -> Principal | None:
+        """The principal for a bearer token, or None; never says which part was wrong.
+
+        `fresh_within` > 0 accepts the token as read from the store up to that many seconds
+        ago, so a revocation made by another process takes effect within that time.
+        """
         parsed = parse_token(presented)
         if parsed is None:
             return None
         token_id, secret = parsed
-        try:
-            token = self._token(token_id)
-        except NotFound:
-            return None
+        token = self._tokens_read.get(token_id, fresh_within) if fresh_within > 0 else None
+        if token is None:
+            read_at = time.monotonic()
+            try:
+                token = self._token(token_id)
+            except NotFound:
+                return None
+            if fresh_within > 0:
+                self._tokens_read.keep(token, read_at)
         if not token.matches(secret):
             return None
         return Principal(token_id=token.token_id, role=token.role, subject=token.subject)

@@ -15,7 +15,7 @@ from flask import g, request
 from application.tokens import Principal
 from domain.actor import Actor
 from interfaces.http.problems import Problem, unauthenticated, validation_problem
-from interfaces.http.services import desk
+from interfaces.http.services import desk, services
 
 ON_BEHALF_OF = "X-On-Behalf-Of"
 EMPLOYEE_PATTERN = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
@@ -68,7 +68,7 @@ def caller() -> Caller:
     found: Caller | None = g.get("caller")
     if found is not None:
         return found
-    principal = desk().authenticate(_bearer_token())
+    principal = desk().authenticate(_bearer_token(), fresh_within=services().settings.token_cache_seconds)
     if principal is None:
         raise unauthenticated("the token is unknown, malformed or revoked", "invalid_token")
     found = Caller(principal=principal, employee=_employee(principal))

@@ -23,6 +23,12 @@ DISABLED = frozenset({"off", "0", "false", "no", "none"})
 RATE_LIMIT_PATTERN = re.compile(
     r"^(?P<rate>[0-9]+(?:\.[0-9]+)?)\s*/\s*(?P<unit>s|sec|second|min|minute)\s*(?:,\s*(?P<burst>[0-9]+))?$"
 )
+TOKEN_CACHE_ENV = "KAIZEN_TOKEN_CACHE_SECONDS"
+# How stale a token read may be: a revocation by `kaizen token revoke` (another process)
+# reaches every worker within this time. One second keeps that window shorter than a person
+# takes to switch windows, and still saves all but one store read per token per second.
+DEFAULT_TOKEN_CACHE_SECONDS = 1.0
+MAX_TOKEN_CACHE_SECONDS = 300.0
 SECONDS_PER_UNIT = {"s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0}
 MAX_RATE = 1_000_000.0
 
@@ -68,6 +74,24 @@ def rate_limit_from_env(env: Mapping[str, str] | None = None) -> RateLimit | Non
     return parse_rate_limit(source.get(RATE_LIMIT_ENV, "").strip() or DEFAULT_RATE_LIMIT)
 
 
+def token_cache_from_env(env: Mapping[str, str] | None = None) -> float:
+    """`KAIZEN_TOKEN_CACHE_SECONDS` read now: seconds from 0 (read the token on every request)
+    to 300; unset or empty means the default. A bad value raises ConfigurationError."""
+    source = os.environ if env is None else env
+    value = source.get(TOKEN_CACHE_ENV, "").strip()
+    if not value:
+        return DEFAULT_TOKEN_CACHE_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_TOKEN_CACHE_SECONDS:
+        raise ConfigurationError(
+            f"{TOKEN_CACHE_ENV}={value!r}: expected seconds from 0 to {MAX_TOKEN_CACHE_SECONDS:.0f} (e.g. 1 or 0.5)"
+        )
+    return seconds
+
+
 @dataclass(frozen=True)
 class HttpSettings:
     """Settings of one app instance.
@@ -80,6 +104,8 @@ class HttpSettings:
     `rate_limit` (None: off) is read from `KAIZEN_RATE_LIMIT` when the settings are made, so
     `kaizen serve` refuses a bad value in one line before any worker starts; `monotonic` is the
     limiter's clock, separate from `clock` because buckets must not jump with the wall clock.
+    `token_cache_seconds` (`KAIZEN_TOKEN_CACHE_SECONDS`) is how long a worker may trust a
+    token as it read it, so how long another process's revocation may take to reach it.
     """
 
     database_url: str | None = None
@@ -90,3 +116,4 @@ class HttpSettings:
     read_wait_seconds: float = 5.0
     rate_limit: RateLimit | None = field(default_factory=rate_limit_from_env)
     monotonic: Callable[[], float] = field(default=time.monotonic)
+    token_cache_seconds: float = field(default_factory=token_cache_from_env)

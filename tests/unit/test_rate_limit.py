@@ -1,4 +1,4 @@
-"""The token bucket and the `KAIZEN_RATE_LIMIT` setting, without HTTP.
+"""The token bucket, the `KAIZEN_RATE_LIMIT` and `KAIZEN_TOKEN_CACHE_SECONDS` settings, without HTTP.
 
 Time is a hand-moved monotonic clock, so refills are exact and nothing sleeps.
 """
@@ -12,11 +12,14 @@ from interfaces import cli
 from interfaces.http.ratelimit import TokenBucketLimiter
 from interfaces.http.settings import (
     DEFAULT_RATE_LIMIT,
+    DEFAULT_TOKEN_CACHE_SECONDS,
     RATE_LIMIT_ENV,
+    TOKEN_CACHE_ENV,
     HttpSettings,
     RateLimit,
     parse_rate_limit,
     rate_limit_from_env,
+    token_cache_from_env,
 )
 
 
@@ -162,3 +165,14 @@ def test_kaizen_serve_refuses_a_bad_value_in_one_line_before_starting(
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"kaizen: {RATE_LIMIT_ENV}='100 per second': expected")
     assert len(err.splitlines()) == 1
+
+
+def test_the_token_window_is_read_from_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert token_cache_from_env({}) == DEFAULT_TOKEN_CACHE_SECONDS == 1.0
+    assert token_cache_from_env({TOKEN_CACHE_ENV: "0"}) == 0.0
+    assert token_cache_from_env({TOKEN_CACHE_ENV: " 2.5 "}) == 2.5
+    for bad in ("-1", "soon", "nan", "301", "inf"):
+        with pytest.raises(ConfigurationError, match=f"{TOKEN_CACHE_ENV}='{bad}': expected seconds from 0 to 300"):
+            token_cache_from_env({TOKEN_CACHE_ENV: bad})
+    monkeypatch.setenv(TOKEN_CACHE_ENV, "0.25")
+    assert HttpSettings().token_cache_seconds == 0.25
