@@ -11,7 +11,7 @@ the web workers' runners stand by and take over if it dies.
 from __future__ import annotations
 
 import contextlib
-import gc
+import logging
 import os
 import shutil
 import tempfile
@@ -23,30 +23,25 @@ from gunicorn.glogging import Logger as GunicornLogger
 
 from interfaces import projection_process
 from interfaces.http.settings import HttpSettings
+from interfaces.process_tuning import tune_garbage_collection
 
 THREADS_PER_WORKER = 4
 TIMEOUT_SECONDS = 30
 MAX_DEFAULT_WORKERS = 4
-GC_THRESHOLDS = (10_000, 10, 10)
-
-
-def tune_garbage_collection() -> None:
-    """Collect cyclic garbage less often in a web worker, and never rescan what it loaded at start.
-
-    With CPython's default first threshold (700 allocations), a page of 500 history events
-    triggered a full collection about every 53 requests; with the aggregate cache and the
-    loaded modules in the heap it took ~50 ms, so 2-4 % of such pages answered in 50-110 ms
-    instead of 20 (p99 107 ms on PostgreSQL). Frozen start-up objects are left out of every
-    collection, and a first threshold of 10,000 makes full collections rare; reference
-    counting still frees everything that is not in a cycle at once."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def default_workers() -> int:
     """2 × cores + 1, capped at 4 (a 2-core host gets 4); `--workers` overrides."""
     return min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
+
+
+LEVELS = {
+    "critical": logging.CRITICAL,
+    "error": logging.ERROR,
+    "warning": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+}
 
 
 class StructlogGunicornLogger(GunicornLogger):
@@ -58,8 +53,12 @@ class StructlogGunicornLogger(GunicornLogger):
 
         configure_logging()
         self._log = get_logger("kaizen.gunicorn")
+        self._levels = logging.getLogger("kaizen.gunicorn")
 
     def _emit(self, level: str, msg: Any, *args: Any, **kwargs: Any) -> None:
+        """Drop a disabled level before formatting: gunicorn logs a debug line per request."""
+        if not self._levels.isEnabledFor(LEVELS[level]):
+            return
         text = str(msg) % args if args else str(msg)
         getattr(self._log, level)("gunicorn", message=text, exc_info=kwargs.get("exc_info"))
 

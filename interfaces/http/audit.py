@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from application.audit import describe_stored, iterate_log, to_json, verify
 from application.importer import ImportLineError, import_lines
 from domain.access import role_family
 from interfaces.http.auth import reader, writer
+from interfaces.http.blueprint import Blueprint
 from interfaces.http.problems import Problem
 from interfaces.http.services import desk
 

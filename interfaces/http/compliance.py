@@ -10,12 +10,12 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from application.context import Context
 from domain.access import can_see_issue, role_family
 from interfaces.http.auth import reader, writer
+from interfaces.http.blueprint import Blueprint
 from interfaces.http.presenters import history_page, json_safe
 from interfaces.http.problems import Problem
 from interfaces.http.schemas.common import HistoryQuerySchema

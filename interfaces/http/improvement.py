@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, g, url_for
-from flask_smorest import Blueprint
 
 from application.context import Context, Receipt
 from domain.access import role_family
@@ -21,6 +20,7 @@ from domain.meeting import ImprovementMeeting
 from interfaces.http import metrics
 from interfaces.http.api import errors
 from interfaces.http.auth import reader
+from interfaces.http.blueprint import Blueprint
 from interfaces.http.commands import command_context, receipt_headers
 from interfaces.http.improvement_common import csv_answer, internal_reader, negotiated, now, views, wants
 from interfaces.http.improvement_schemas import (

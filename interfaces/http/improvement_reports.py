@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, render_template
-from flask_smorest import Blueprint
 
 from domain.health import HealthCheck, Quarter
 from interfaces.http import metrics
 from interfaces.http.api import errors
+from interfaces.http.blueprint import Blueprint
 from interfaces.http.commands import command_context
 from interfaces.http.improvement_common import csv_answer, internal_reader, negotiated, now, views, wants
 from interfaces.http.improvement_schemas import HealthQuerySchema, MeasurementSchema, TopQuerySchema

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from domain.errors import InvalidCommand
 from interfaces.http.api import AGGREGATE_HEADERS, COMMAND_HEADERS, CREATED_HEADERS, errors
 from interfaces.http.auth import reader
+from interfaces.http.blueprint import Blueprint
 from interfaces.http.commands import Answer, issue_command
 from interfaces.http.presenters import history_page, issue_view
 from interfaces.http.problems import Problem, validation_problem

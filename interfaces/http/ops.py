@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from interfaces.http.api import errors
+from interfaces.http.blueprint import Blueprint
 from interfaces.http.logs import get_logger
 from interfaces.http.metrics import exposition
 from interfaces.http.problems import RETRY_AFTER_SECONDS, Problem

@@ -12,7 +12,6 @@ import binascii
 from typing import Any
 
 from flask import request, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from domain.access import role_family
@@ -20,6 +19,7 @@ from domain.notification_rules import EVENT_TYPES, LANGUAGES, TARGET_KINDS
 from domain.vocabulary import Module, Priority
 from interfaces.http.api import COMMAND_HEADERS, CREATED_HEADERS, errors, header
 from interfaces.http.auth import reader, writer
+from interfaces.http.blueprint import Blueprint
 from interfaces.http.commands import command_context
 from interfaces.http.problems import Problem, validation_problem
 from interfaces.http.reading import read_side, wait_for_views

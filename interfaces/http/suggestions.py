@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from interfaces.http.api import AGGREGATE_HEADERS, COMMAND_HEADERS, CREATED_HEADERS, errors
 from interfaces.http.auth import reader
+from interfaces.http.blueprint import Blueprint
 from interfaces.http.commands import Answer, suggestion_command
 from interfaces.http.logs import get_logger
 from interfaces.http.presenters import history_page, suggestion_view
