@@ -200,7 +200,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     run_forever = _optional("projections.worker", "run_forever", "worker")
-    run_forever(store_settings())
+    settings = store_settings()
+    from interfaces.process_tuning import tune_garbage_collection
+
+    tune_garbage_collection()  # after the imports, so what they loaded is frozen
+    run_forever(settings)
     return 0
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from interfaces import serve
+from interfaces import process_tuning, serve
 
 
 def test_gunicorn_options_follow_the_serving_rules(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,5 +60,5 @@ def test_a_web_worker_collects_cyclic_garbage_rarely_and_never_rescans_its_start
     assert done.returncode == 0, done.stderr[-2000:]
     name, threshold, frozen = json.loads(done.stdout.strip().splitlines()[-1])
     assert name == "kaizen"
-    assert threshold == list(serve.GC_THRESHOLDS) and threshold[0] >= 10_000
+    assert threshold == list(process_tuning.GC_THRESHOLDS) and threshold[0] >= 10_000
     assert frozen > 10_000  # the modules, the app and its schemas are out of every collection
