@@ -200,10 +200,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     run_forever = _optional("projections.worker", "run_forever", "worker")
+    check_linger = _optional("projections.runner", "follow_linger_seconds", "worker")
+    tune = _optional("interfaces.process_tuning", "tune_garbage_collection", "worker")
     settings = store_settings()
-    from interfaces.process_tuning import tune_garbage_collection
-
-    tune_garbage_collection()  # after the imports, so what they loaded is frozen
+    check_linger()  # a bad setting stops here, in one line
+    tune()  # after the imports, so that what they loaded is frozen out of every collection
     run_forever(settings)
     return 0
 

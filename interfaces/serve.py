@@ -196,6 +196,10 @@ def run(
 ) -> None:
     """Serve until stopped (SIGTERM/SIGINT stop gunicorn gracefully)."""
     settings = HttpSettings(run_projections=start_projections)
+    if start_projections:
+        from projections.runner import follow_linger_seconds
+
+        follow_linger_seconds()  # a bad value stops us here in one line, not in the projection process
     if dev:
         from interfaces.http.app import create_app
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
+from application.config import ConfigurationError
 from application.schema import racing_schema_setup
 from projections.election import Election
 from projections.schema import create_views
@@ -33,7 +35,26 @@ unless a reader is waiting for a position (`wait_for`). Each wake-up costs a tra
 every view whatever the batch size; at 8 clients, waking for every few events took 1.1-1.3 ms
 of projection CPU per command and 50 ms of lingering 0.6 ms (PostgreSQL's own CPU per command
 fell by a third too): 320-335 -> 383-386 commands/s. Views and notifications lag by up to
-this much more; SQLite's follower polls every 100 ms and does not linger."""
+this much more; SQLite's follower polls every 100 ms and does not linger.
+`KAIZEN_PROJECTION_LINGER_MS` overrides it (0 to 1,000; 0 reads at once after every wake-up)."""
+LINGER_ENV = "KAIZEN_PROJECTION_LINGER_MS"
+MAX_LINGER_MS = 1000.0
+
+
+def follow_linger_seconds(env: Mapping[str, str] | None = None) -> float:
+    """The linger as set in the environment now; a bad value raises ConfigurationError (one line)."""
+    value = (os.environ if env is None else env).get(LINGER_ENV, "").strip()
+    if not value:
+        return FOLLOW_LINGER_SECONDS
+    try:
+        milliseconds = float(value)
+    except ValueError:
+        milliseconds = float("nan")
+    if not 0 <= milliseconds <= MAX_LINGER_MS:
+        raise ConfigurationError(
+            f"{LINGER_ENV}={value!r}: expected milliseconds from 0 to {MAX_LINGER_MS:,.0f} (e.g. 50)"
+        )
+    return milliseconds / 1000
 
 
 def default_batch_size(engine: str) -> int:
@@ -55,14 +76,14 @@ class ProjectionRunner:
         views: Sequence[View],
         batch_size: int | None = None,
         poll_interval: float = 0.1,
-        linger: float = FOLLOW_LINGER_SECONDS,
+        linger: float | None = None,
     ) -> None:
         self.desk = desk
         self.store = store
         self.views = list(views)
         self.batch_size = batch_size or default_batch_size(store.engine)
         self.poll_interval = poll_interval
-        self.linger = linger
+        self.linger = follow_linger_seconds() if linger is None else linger
         self.wakeup = threading.Event()  # a new event in the log (PostgreSQL's NOTIFY)
         self.hurry = threading.Event()  # a reader waits for a position: no lingering
 

@@ -93,10 +93,12 @@ def test_serve_passes_its_options_to_the_server(
 def test_worker_runs_the_projection_worker_on_the_configured_store(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
+    import interfaces.process_tuning
     import projections.worker
 
     seen: list[Any] = []
     monkeypatch.setattr(projections.worker, "run_forever", seen.append)
+    monkeypatch.setattr(interfaces.process_tuning, "tune_garbage_collection", lambda: None)  # not this interpreter
     monkeypatch.setenv("KAIZEN_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
     assert run(capsys, "worker")[0] == 0
     assert seen[0].engine == "sqlite"

@@ -1,4 +1,5 @@
-"""The token bucket, the `KAIZEN_RATE_LIMIT` and `KAIZEN_TOKEN_CACHE_SECONDS` settings, without HTTP.
+"""The token bucket and the settings read at start (`KAIZEN_RATE_LIMIT`, `KAIZEN_TOKEN_CACHE_SECONDS`,
+`KAIZEN_PROJECTION_LINGER_MS`), without HTTP or a store.
 
 Time is a hand-moved monotonic clock, so refills are exact and nothing sleeps.
 """
@@ -21,6 +22,7 @@ from interfaces.http.settings import (
     rate_limit_from_env,
     token_cache_from_env,
 )
+from projections.runner import FOLLOW_LINGER_SECONDS, LINGER_ENV, follow_linger_seconds
 
 
 class Ticks:
@@ -176,3 +178,37 @@ def test_the_token_window_is_read_from_its_variable(monkeypatch: pytest.MonkeyPa
             token_cache_from_env({TOKEN_CACHE_ENV: bad})
     monkeypatch.setenv(TOKEN_CACHE_ENV, "0.25")
     assert HttpSettings().token_cache_seconds == 0.25
+
+
+def test_the_projection_linger_is_read_from_its_variable() -> None:
+    assert follow_linger_seconds({}) == FOLLOW_LINGER_SECONDS == 0.05
+    assert follow_linger_seconds({LINGER_ENV: "0"}) == 0.0
+    assert follow_linger_seconds({LINGER_ENV: "200"}) == 0.2
+    for bad in ("-5", "fast", "1001", "nan"):
+        with pytest.raises(ConfigurationError, match=f"{LINGER_ENV}='{bad}': expected milliseconds from 0 to 1,000"):
+            follow_linger_seconds({LINGER_ENV: bad})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "command"),
+    [
+        (TOKEN_CACHE_ENV, "forever", "serve"),
+        (LINGER_ENV, "soon", "serve"),
+        (LINGER_ENV, "-1", "worker"),
+    ],
+)
+def test_serve_and_worker_refuse_a_bad_setting_in_one_line_before_starting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str, command: str
+) -> None:
+    import interfaces.serve
+    import projections.worker
+
+    def must_not_start(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"kaizen {command} started despite {variable}={value!r}")
+
+    monkeypatch.setattr(interfaces.serve, "prepare_store", must_not_start)
+    monkeypatch.setattr(projections.worker, "_follow", must_not_start)
+    monkeypatch.setenv(variable, value)
+    assert cli.main([command]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"kaizen: {variable}={value!r}: expected") and len(err.splitlines()) == 1
