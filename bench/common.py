@@ -9,6 +9,7 @@ stopped, or killed with -9, by its process id alone.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -38,6 +39,21 @@ PG_CLUSTER = ("15", "main")
 
 
 # -- output ------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def client_gc_paused() -> Iterator[None]:
+    """Keep the measuring client's own garbage collections out of the latencies it times, as
+    `timeit` does: a bench process that has just written 100k issues has a large heap, and a
+    full collection there (tens of ms) would be charged to whichever request it interrupted."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def percentile(values: Sequence[float], fraction: float) -> float | None:
     """Nearest-rank percentile (always an observed value); None for no values."""
     if not values:
@@ -498,6 +514,30 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class BareServer(Server):
+    """`bench.raw_http` (the raw library behind a bare WSGI function) under gunicorn, with the
+    worker class, workers and threads of `kaizen serve`, no access log and no projections."""
+
+    def command(self) -> list[str]:
+        from interfaces.serve import THREADS_PER_WORKER, default_workers
+
+        return [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(self.workers or default_workers()),
+            "--threads",
+            str(THREADS_PER_WORKER),
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "bench.raw_http:app",
+        ]
 
 
 def wait_gone(pids: Sequence[int], timeout: float) -> float | None:

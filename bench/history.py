@@ -19,7 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from bench import dataset
-from bench.common import Server, emit, issue_tokens, log, pg_available, scratch_dir, store, summary, table
+from bench.common import (
+    Server,
+    client_gc_paused,
+    emit,
+    issue_tokens,
+    log,
+    pg_available,
+    scratch_dir,
+    store,
+    summary,
+    table,
+)
 from bench.loadgen import Client
 
 HISTORY_P99_TARGET_MS = 50.0
@@ -70,6 +81,11 @@ def inprocess(desk: Any, key: str, times: list[datetime], repeat: int) -> dict[s
 
 
 def over_http(base: str, token: str, key: str, times: list[datetime], repeat: int) -> dict[str, dict[str, Any]]:
+    with client_gc_paused():
+        return _over_http(base, token, key, times, repeat)
+
+
+def _over_http(base: str, token: str, key: str, times: list[datetime], repeat: int) -> dict[str, dict[str, Any]]:
     client = Client(base)
     headers = {"Authorization": f"Bearer {token}"}
     rng = random.Random(3)

@@ -28,6 +28,7 @@ from bench.common import (
     KAIZEN,
     RssSampler,
     Server,
+    client_gc_paused,
     emit,
     issue_tokens,
     kaizen_env,
@@ -140,10 +141,11 @@ def http_queries(
         "GET issues page 2": f"/api/v1/issues?limit=50&cursor={cursor}",
     }
     results = {}
-    for name, path in queries.items():
-        get(path, admin)
-        latencies, _ = timed(lambda path=path: get(path, admin), repeat)
-        results[name] = summary(latencies)
+    with client_gc_paused():
+        for name, path in queries.items():
+            get(path, admin)
+            latencies, _ = timed(lambda path=path: get(path, admin), repeat)
+            results[name] = summary(latencies)
     history = bench_history.over_http(base, tokens["auditor"], long_key, times, bench_history.history_repeat(repeat))
     client.close()
     return results, history
