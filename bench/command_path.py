@@ -5,9 +5,12 @@ For each store (PostgreSQL, SQLite) and each concurrency (1, 8, 32):
   projections in-process as shipped) by `bench.loadgen`, a second local process;
 - raw: the same cycle on the raw `eventsourcing` library (`bench.raw_library`), events padded
   to the product's sizes, threads, no HTTP;
+- bare HTTP: the raw library's cycle behind a bare WSGI function (`bench.raw_http`) under the
+  same gunicorn settings and load generator, which splits HTTP/raw into what HTTP itself
+  costs (bare/raw) and what Kaizen adds over it (HTTP/bare);
 - pgbench (PostgreSQL only): single INSERTs of rows of the mean event size, and the library's
   append transaction (table lock + NOTIFY + INSERT).
-Ratios printed: HTTP/raw and raw/pgbench. Targets: HTTP ≥ 50 % of raw at equal concurrency;
+Ratios printed: HTTP/raw, bare/raw, HTTP/bare and raw/pgbench. Targets: HTTP ≥ 50 % of raw at equal concurrency;
 p99 < 50 ms at concurrency 8.
 
 The append lock: the same raw cycle at 1, 8 and 32 writers, one save of 10 new aggregates
@@ -18,11 +21,24 @@ The append lock: the same raw cycle at 1, 8 and 32 writers, one save of 10 new a
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
 from bench import pgbench, raw_library
-from bench.common import Server, emit, issue_tokens, loadavg, log, pg_available, ratio, scratch_dir, store, table
+from bench.common import (
+    BareServer,
+    Server,
+    emit,
+    issue_tokens,
+    loadavg,
+    log,
+    pg_available,
+    ratio,
+    scratch_dir,
+    store,
+    table,
+)
 from bench.loadgen import COMMENT, TRIAGE, report_body, timed_load
 
 CONCURRENCY = (1, 8, 32)
@@ -75,25 +91,44 @@ def measure_store(
     Interleaving matters on a shared machine: whatever else runs there loads the baselines
     and the measured path alike, so the ratios stay meaningful when absolute rates move.
     """
-    results: dict[str, Any] = {"engine": engine, "http": {}, "raw": {}, "pgbench": {}, "pgbench_append": {}}
+    results: dict[str, Any] = {
+        "engine": engine,
+        "http": {},
+        "bare": {},
+        "raw": {},
+        "pgbench": {},
+        "pgbench_append": {},
+    }
     row_bytes = round(sum(sizes.values()) / len(sizes))
     loads: list[str] = []
-    with store(engine) as url:
+    with store(engine) as url, store(engine, prefix="kaizen_bench_bare") as bare_url:
         tokens = issue_tokens(url)
         server = Server(url, workdir / f"server-{engine}")
-        server.workdir.mkdir(parents=True, exist_ok=True)
-        with server:
+        bare = BareServer(
+            bare_url, workdir / f"bare-{engine}", env={"KAIZEN_BENCH_SIZES": json.dumps(raw_targets(sizes))}
+        )
+        for directory in (server.workdir, bare.workdir):
+            directory.mkdir(parents=True, exist_ok=True)
+        with server:  # the bare server runs only for its own loads: both at once exceed max_connections
             results["server_workers"] = server.wait_workers()
             for c in CONCURRENCY:
-                runs: dict[str, list[dict[str, Any]]] = {"http": [], "raw": [], "pgbench": [], "pgbench_append": []}
+                runs: dict[str, list[dict[str, Any]]] = {
+                    "http": [],
+                    "bare": [],
+                    "raw": [],
+                    "pgbench": [],
+                    "pgbench_append": [],
+                }
                 for r in range(rounds):
                     loads.append(loadavg())
                     log(
-                        f"command path {engine}, concurrency {c}, round {r + 1}/{rounds}: HTTP, raw library"
+                        f"command path {engine}, concurrency {c}, round {r + 1}/{rounds}: HTTP, bare HTTP, raw library"
                         + (", pgbench" if engine == "postgres" else "")
                         + f" (load average {loads[-1]})"
                     )
                     runs["http"].append(timed_load(workdir, server.base, tokens, c, duration, warmup))
+                    with bare:
+                        runs["bare"].append(timed_load(workdir, bare.base, tokens, c, duration, warmup))
                     with store(engine) as raw_url:
                         config = {
                             "url": raw_url,
@@ -110,6 +145,7 @@ def measure_store(
                                     pgbench.run(pg_url, workdir, c, duration, row_bytes, script)
                                 )
                 results["http"][c] = median_run(runs["http"], "commands_per_s")
+                results["bare"][c] = median_run(runs["bare"], "commands_per_s")
                 results["raw"][c] = median_run(runs["raw"], "commands_per_s")
                 if engine == "postgres":
                     results["pgbench"][c] = median_run(runs["pgbench"], "tps")
@@ -122,7 +158,7 @@ def report_store(results: dict[str, Any]) -> list[dict[str, Any]]:
     engine = results["engine"]
     rows, out = [], []
     for c in CONCURRENCY:
-        http, raw = results["http"][c], results["raw"][c]
+        http, bare, raw = results["http"][c], results["bare"][c], results["raw"][c]
         pg = results["pgbench"].get(c, {})
         share = ratio(http["commands_per_s"], raw["commands_per_s"])
         row = {
@@ -133,6 +169,12 @@ def report_store(results: dict[str, Any]) -> list[dict[str, Any]]:
             "http_p99_ms": http["latency_ms"]["p99_ms"],
             "http_non_2xx": sum(v for k, v in http["statuses"].items() if not k.startswith("2")),
             "http_errors": sum(http["errors"].values()),
+            "bare_cmd_s": bare["commands_per_s"],
+            "bare_p50_ms": bare["latency_ms"]["p50_ms"],
+            "bare_p99_ms": bare["latency_ms"]["p99_ms"],
+            "bare_non_2xx": sum(v for k, v in bare["statuses"].items() if not k.startswith("2")),
+            "bare_over_raw": ratio(bare["commands_per_s"], raw["commands_per_s"]),
+            "http_over_bare": ratio(http["commands_per_s"], bare["commands_per_s"]),
             "raw_cmd_s": raw["commands_per_s"],
             "raw_p50_ms": raw["latency_ms"]["p50_ms"],
             "raw_p99_ms": raw["latency_ms"]["p99_ms"],
@@ -181,6 +223,35 @@ def report_store(results: dict[str, Any]) -> list[dict[str, Any]]:
             "p99<50ms@8",
         ],
         rows,
+    )
+    table(
+        f"Where the gap to the raw library goes on {engine}: HTTP itself (the raw library behind a bare "
+        "WSGI function under the same gunicorn and load generator), then Kaizen over that",
+        [
+            "conc",
+            "raw/s",
+            "bare HTTP/s",
+            "bare p50",
+            "bare p99",
+            "Kaizen HTTP/s",
+            "bare/raw",
+            "Kaizen/bare",
+            "Kaizen/raw",
+        ],
+        [
+            [
+                row["concurrency"],
+                row["raw_cmd_s"],
+                row["bare_cmd_s"],
+                row["bare_p50_ms"],
+                row["bare_p99_ms"],
+                row["http_cmd_s"],
+                row["bare_over_raw"],
+                row["http_over_bare"],
+                row["http_over_raw"],
+            ]
+            for row in out
+        ],
     )
     return out
 
