@@ -52,7 +52,8 @@ class DeskBase(Application[UUID]):
         self.clock = clock
         racing_schema_setup(lambda: super(DeskBase, self).__init__(env=self.settings.environment))
         key_turn = getattr(self.recorder, "key_turn", None)  # PostgreSQL: lock and read at once
-        self._allocation_turns = AllocationTurns(self.settings, getattr(key_turn, "call_statement", None))
+        writing = getattr(getattr(self.recorder, "datastore", None), "writing", None)  # SQLite: the writer turn
+        self._allocation_turns = AllocationTurns(self.settings, getattr(key_turn, "call_statement", None), writing)
         self._sequences: dict[str, KeySequence] = {}  # as last read under a turn, never with pending events
 
     def close(self) -> None:

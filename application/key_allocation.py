@@ -7,8 +7,10 @@ fresh state. Measured through gunicorn at 8 clients that was 1 to 2.9 failed app
 report; with threads of one process taking turns, reports from 4 workers still collided and
 their p99 was 269 ms against 60 ms for triage and comments (1 worker: 69 ms). So a turn is
 taken in two steps: a lock among this process's threads, then one shared by every process on
-the store (a PostgreSQL advisory lock on a connection kept for it; on SQLite an `flock` on a
-file beside the database). Both are released when the command has been saved, or failed.
+the store (a PostgreSQL advisory lock on a connection kept for it; on SQLite the writer turn
+itself, held from the sequence read to the save, since the file has one writer at a time
+anyway; an `flock` per prefix beside the database only for a datastore without that turn).
+Both are released when the command has been saved, or failed.
 
 The wait for a turn is bounded: while the store is away, the holder spends seconds failing,
 and commands queued behind it would add that to their own failure (a request waited 12 s for
@@ -148,7 +150,37 @@ class FileTurns:
                 handle.close()
 
 
-def shared_turns(settings: StoreSettings, key_turn_call: Any = None) -> SharedTurns | None:
+class WritingTurns:
+    """On SQLite, a key turn is the writer turn itself, held from the sequence read to the save
+    (`RenewingDatastore.writing`): the file has one writer at a time anyway."""
+
+    def __init__(self, writing: Callable[[], contextlib.AbstractContextManager[None]]) -> None:
+        self._writing = writing
+        self._held = threading.local()
+
+    def acquire(self, prefix: str, wait: float, since: Since | None = None) -> bool:
+        stack = contextlib.ExitStack()
+        try:
+            stack.enter_context(self._writing())
+        except Exception:  # the pool or the store is away: go ahead without the turn
+            stack.close()
+            return False
+        self._held.stack = stack
+        return True
+
+    def release(self, prefix: str) -> None:
+        stack = getattr(self._held, "stack", None)
+        self._held.stack = None
+        if stack is not None:
+            stack.close()
+
+    def close(self) -> None:
+        """Nothing of its own to close: the datastore owns the connection and the lock file."""
+
+
+def shared_turns(
+    settings: StoreSettings, key_turn_call: Any = None, writing: Callable[[], Any] | None = None
+) -> SharedTurns | None:
     """The cross-process part for this store; none for an in-memory SQLite database."""
     env = settings.environment
     if settings.engine == "postgres":
@@ -156,14 +188,16 @@ def shared_turns(settings: StoreSettings, key_turn_call: Any = None) -> SharedTu
     path = env.get("SQLITE_DBNAME", "")
     if not path or ":memory:" in path or "mode=memory" in path:
         return None
+    if writing is not None:
+        return WritingTurns(writing)
     return FileTurns(path)
 
 
 class AllocationTurns:
-    def __init__(self, settings: StoreSettings, key_turn_call: Any = None) -> None:
+    def __init__(self, settings: StoreSettings, key_turn_call: Any = None, writing: Any = None) -> None:
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
-        self._shared = shared_turns(settings, key_turn_call)
+        self._shared = shared_turns(settings, key_turn_call, writing)
 
     def _lock_for(self, prefix: str) -> threading.Lock:
         with self._guard:

@@ -233,6 +233,21 @@ class WriterTurn:
         self._fd = None
 
 
+@contextmanager
+def _renewed_when_stale(file: str | None) -> Iterator[None]:
+    """After an error that condemns the connection, renew the file's pools (the connection in
+    use is closed as it is returned), and watch a file that refused writes until it accepts
+    them again. Not for an in-memory database (file None): closing its connections drops it."""
+    try:
+        yield
+    except Exception as exc:
+        if file is not None and is_stale_connection_error(exc):
+            if refused_by_file(exc):
+                watch(file)
+            renew_pools(file)
+        raise
+
+
 class RenewingDatastore(SQLiteDatastore):
     """The library's datastore on a `RenewingConnectionPool`, renewed after a stale-handle error,
     whose writing transactions take turns across processes (`WriterTurn`)."""
@@ -254,24 +269,47 @@ class RenewingDatastore(SQLiteDatastore):
         library_pool.close()  # never used: it has opened no connection
         file = self.pool.file
         self.writer_turn = WriterTurn(file, float(library_pool.lock_timeout or 5)) if file is not None else None
+        self._held = threading.local()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this process's writer connection and the writer turn across the calling thread's
+        next transactions, so that a read and the write that depends on it take one turn.
+
+        A key allocation reads its sequence and saves the next key; it used to take a turn of its
+        own (an `flock` per key prefix) and then, to save, queue again for the writer turn behind
+        every other command. A report held its key turn through both waits and reports queued
+        on it at 8 clients (p50 20 ms against 6 ms for triage). Every write on the file takes
+        the writer turn anyway, so it serialises allocations just as well, with one queue.
+        Nested use is a no-op. The holding thread reads on the held connection too: asking the
+        pool for a reader while another thread waits inside the pool for the writer would wait
+        for that thread, which waits for us (the library's pool serves one caller at a time)."""
+        if getattr(self._held, "conn", None) is not None:
+            yield
+            return
+        with self.get_connection(commit=True) as conn:
+            self._held.conn = conn
+            try:
+                yield
+            finally:
+                self._held.conn = None
 
     @contextmanager
     def get_connection(self, *, commit: bool) -> Iterator[SQLiteConnection]:
         file = self.pool.file
+        held = getattr(self._held, "conn", None)
+        if held is not None:  # inside `writing()`: its holder gives connection and turn back
+            with _renewed_when_stale(file):
+                yield held
+            return
         if file is not None:
             renew_if_writable_again(file)
         conn = self.pool.get_connection(is_writer=commit)
         turn = self.writer_turn if commit else None
         has_turn = turn is not None and turn.acquire()
         try:
-            yield conn
-        except Exception as exc:
-            # Not for an in-memory database (file None): closing its connections would drop it.
-            if file is not None and is_stale_connection_error(exc):
-                if refused_by_file(exc):
-                    watch(file)
-                renew_pools(file)  # this connection too: it is closed as it is returned below
-            raise
+            with _renewed_when_stale(file):
+                yield conn
         finally:
             if has_turn and turn is not None:
                 turn.release()

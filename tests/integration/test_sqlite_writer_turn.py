@@ -84,3 +84,51 @@ def test_an_unopenable_lock_file_leaves_the_write_to_sqlite(tmp_path: Path) -> N
     started = time.monotonic()
     assert turn.acquire() is False
     assert time.monotonic() - started < 0.5
+
+
+def test_reports_from_two_processes_take_one_queue_and_keep_keys_gap_free(tmp_path: Path) -> None:
+    """A report reads its key sequence and saves under the writer turn itself (no key turn of
+    its own); two desks on one file stand for two gunicorn workers."""
+    url = f"sqlite:///{tmp_path / 'kaizen.db'}"
+    desks = [KaizenDesk(store_settings(url)) for _ in range(2)]
+    keys: list[str] = []
+    lock = threading.Lock()
+
+    def report(desk: KaizenDesk) -> None:
+        for _ in range(15):
+            key = desk.report(ctx(REPORTER), **ISSUE).key
+            with lock:
+                keys.append(key)
+
+    try:
+        threads = [threading.Thread(target=report, args=(desk,)) for desk in desks for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(keys, key=lambda k: int(k.split("-")[1])) == [f"KZ-{n}" for n in range(1, 91)]
+    finally:
+        for desk in desks:
+            desk.close()
+
+
+def test_a_thread_holding_the_writer_turn_can_read_while_another_waits_to_write(tmp_path: Path) -> None:
+    """The library's pool serves one caller at a time: a thread waiting there for the writer
+    must not stop the writer's holder from reading (it reads on the held connection)."""
+    desk = KaizenDesk(store_settings(f"sqlite:///{tmp_path / 'kaizen.db'}"))
+    try:
+        first = desk.report(ctx(REPORTER), **ISSUE).key
+        datastore = desk.recorder.datastore  # type: ignore[attr-defined]
+        answers: list[str] = []
+        with datastore.writing():
+            waiting = threading.Thread(target=lambda: answers.append(desk.report(ctx(REPORTER), **ISSUE).key))
+            waiting.start()
+            time.sleep(0.3)  # the other thread is now inside the pool, waiting for the writer
+            started = time.monotonic()
+            assert desk.get_issue(first).title == ISSUE["title"]
+            assert time.monotonic() - started < 1.0
+            assert answers == []
+        waiting.join(timeout=10)
+        assert answers == ["KZ-2"]
+    finally:
+        desk.close()
