@@ -41,12 +41,10 @@ def follow_the_log(database_url: str | None, parent_pid: int) -> None:
     """The child's life: `kaizen worker` until SIGTERM or until the server is gone."""
     from application.config import store_settings
     from interfaces.http.logs import configure_logging
-    from interfaces.process_tuning import tune_garbage_collection
     from projections.worker import run_forever
 
     name_this_process()
     configure_logging()
-    tune_garbage_collection()
     stop = threading.Event()
     threading.Thread(target=follow_parent, args=(parent_pid, stop), daemon=True, name="kaizen-parent").start()
     run_forever(store_settings(database_url), stop)

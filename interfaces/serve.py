@@ -212,6 +212,11 @@ def run(
     prepare_store(settings)
     directory, created = prepare_metrics_directory()
     master = os.getpid()
+    if start_projections:
+        # Tuned here, before the fork, so that the projection process starts tuned at once and
+        # still wins the election against the web workers (a collection in the child took long
+        # enough for a worker's standby to win).
+        tune_garbage_collection()
     projections = projection_process.start(settings.database_url) if start_projections else None
     try:
         KaizenServer(

@@ -14,10 +14,10 @@ from application.config import ConfigurationError
 
 MIB = 1024 * 1024
 RATE_LIMIT_ENV = "KAIZEN_RATE_LIMIT"
-# Per caller per process. Above what one worker can serve for one token: a command costs a
-# worker 3.2-3.9 ms of CPU (README, "Performance"), so about 300 commands/s on a core, and the
-# benchmark's busiest token (admin, 2 of every 3 commands of one client) reached about 170/s on
-# one worker. The limit stops runaway scripts from monopolising a worker, not normal use.
+# Per caller per process. Above what the benchmark's busiest token asks of one worker: the admin
+# token sends 2 of every 3 commands, about 230/s at one client, where one worker serves them all
+# (a command costs a web worker about 2.2 ms of CPU, README "Performance"). The limit stops
+# runaway scripts from monopolising a worker, not normal use.
 DEFAULT_RATE_LIMIT = "300/s,600"
 DISABLED = frozenset({"off", "0", "false", "no", "none"})
 RATE_LIMIT_PATTERN = re.compile(

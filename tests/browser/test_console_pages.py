@@ -131,6 +131,7 @@ def test_improvement_pages_board_agenda_and_printable_health_check(open_as: Any,
 
     page.click("nav.main-nav >> text=Health check")
     assert page.locator("h1").inner_text() == "ERP health check — 2026Q2"
+    page.wait_for_load_state()  # the click returns once the new page parses, before its script runs
     assert page.locator("button[data-print]").is_visible()  # the script enabled it
     page.emulate_media(media="print")
     assert page.locator("header.masthead").is_hidden() and page.locator("form.filters").is_hidden()
