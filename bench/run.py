@@ -32,7 +32,7 @@ def verdicts(results: dict[str, Any]) -> list[list[Any]]:
                 rows.append(
                     [
                         f"{engine}: HTTP >= 50 % of raw library at concurrency {row['concurrency']}",
-                        f"{row['http_over_raw']}",
+                        f"{row['http_over_raw']} (bare HTTP alone: {row.get('bare_over_raw')})",
                         "met" if row["target_http_share_met"] else "MISSED",
                     ]
                 )
