@@ -40,15 +40,28 @@ def lock_key() -> int:
     return zlib.crc32(LOCK_NAME.encode()) & 0x7FFFFFFF
 
 
-def lock_holder(dbname: str) -> int | None:
-    """The backend pid holding the projections' election lock in this database, if any."""
+WORKER_APP = "kaizen-drill-worker-"
+
+
+def lock_holder(dbname: str) -> tuple[int, str] | None:
+    """The backend pid holding the projections' election lock in this database, with the
+    application name of its client (each worker is started with its own, `PGAPPNAME`)."""
     with pg_admin() as conn:
         row = conn.execute(
-            "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+            "SELECT l.pid, coalesce(a.application_name, '') FROM pg_locks l "
+            "JOIN pg_database d ON d.oid = l.database LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND d.datname = %s",
             (lock_key(), dbname),
         ).fetchone()
-    return int(row[0]) if row else None
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def active_worker(workers: list[tuple[int, subprocess.Popen[bytes]]], dbname: str) -> int:
+    """The index in `workers` of the one holding the election lock; the oldest if none is
+    known to (a standby that started later may win the lock before an older one retries)."""
+    holder = lock_holder(dbname)
+    names = [f"{WORKER_APP}{n}" for n, _ in workers]
+    return names.index(holder[1]) if holder is not None and holder[1] in names else 0
 
 
 class Positions:
@@ -98,12 +111,12 @@ def top_up(url: str, events: int, seed: int) -> int:
         desk.close()
 
 
-def start_worker(url: str, workdir: Path, n: int) -> subprocess.Popen[bytes]:
+def start_worker(url: str, workdir: Path, n: int) -> tuple[int, subprocess.Popen[bytes]]:
     sink = (workdir / f"worker-{n}.log").open("ab")
-    return subprocess.Popen(
+    return n, subprocess.Popen(
         [KAIZEN, "worker"],
         cwd=ROOT,
-        env=kaizen_env(url, **WORKER_ENV),
+        env=kaizen_env(url, **WORKER_ENV, PGAPPNAME=f"{WORKER_APP}{n}"),
         stdout=sink,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -156,7 +169,7 @@ def run(
                     topped_up += 1
                     log(f"projection failover: the views had caught up before kill {n + 1}; log now {head:,} events")
                     before = positions.read()
-                active = workers.pop(0)
+                _, active = workers.pop(active_worker(workers, dbname))
                 holder = lock_holder(dbname)
                 active.send_signal(signal.SIGKILL)
                 killed_at = time.monotonic()
@@ -168,7 +181,7 @@ def run(
                 while time.monotonic() < limit and (lock_s is None or progress_s is None):
                     if lock_s is None:
                         now_holder = lock_holder(dbname)
-                        if now_holder is not None and now_holder != holder:
+                        if now_holder is not None and (holder is None or now_holder[0] != holder[0]):
                             lock_s = time.monotonic() - killed_at
                     if progress_s is None and any(p > before[k] for k, p in positions.read().items()):
                         progress_s = time.monotonic() - killed_at
@@ -195,10 +208,10 @@ def run(
                 time.sleep(0.2)
             caught_up = min(positions.read().values()) >= current_head
         finally:
-            for worker in workers:
+            for _, worker in workers:
                 if worker.poll() is None:
                     worker.send_signal(signal.SIGTERM)
-            for worker in workers:
+            for _, worker in workers:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     worker.wait(timeout=20)
                 if worker.poll() is None:
