@@ -7,7 +7,9 @@ PostgreSQL through psycopg 3's pool.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -32,6 +34,23 @@ class StoreSettings:
         if parsed.password:
             return self.url.replace(f":{parsed.password}@", ":***@")
         return self.url
+
+
+def number_from_env(
+    name: str, default: float, high: float, unit: str, example: str, env: Mapping[str, str] | None = None
+) -> float:
+    """A setting from 0 to `high` read from the environment now; unset or empty means `default`.
+    A bad value raises ConfigurationError, one line naming the variable and the expected form."""
+    value = (os.environ if env is None else env).get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not 0 <= number <= high:
+        raise ConfigurationError(f"{name}={value!r}: expected {unit} from 0 to {high:,.0f} (e.g. {example})")
+    return number
 
 
 def database_url(env: dict[str, str] | None = None) -> str:

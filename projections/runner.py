@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +17,7 @@ from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from application.config import ConfigurationError
+from application.config import number_from_env
 from application.schema import racing_schema_setup
 from projections.election import Election
 from projections.schema import create_views
@@ -43,18 +42,7 @@ MAX_LINGER_MS = 1000.0
 
 def follow_linger_seconds(env: Mapping[str, str] | None = None) -> float:
     """The linger as set in the environment now; a bad value raises ConfigurationError (one line)."""
-    value = (os.environ if env is None else env).get(LINGER_ENV, "").strip()
-    if not value:
-        return FOLLOW_LINGER_SECONDS
-    try:
-        milliseconds = float(value)
-    except ValueError:
-        milliseconds = float("nan")
-    if not 0 <= milliseconds <= MAX_LINGER_MS:
-        raise ConfigurationError(
-            f"{LINGER_ENV}={value!r}: expected milliseconds from 0 to {MAX_LINGER_MS:,.0f} (e.g. 50)"
-        )
-    return milliseconds / 1000
+    return number_from_env(LINGER_ENV, FOLLOW_LINGER_SECONDS * 1000, MAX_LINGER_MS, "milliseconds", "50", env) / 1000
 
 
 def default_batch_size(engine: str) -> int:

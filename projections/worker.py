@@ -15,7 +15,7 @@ from application.desk import KaizenDesk
 from projections.catalogue import all_views
 from projections.delivery import start_notifications
 from projections.election import Election
-from projections.runner import ProjectionRunner, follow_linger_seconds
+from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 
 log = logging.getLogger("kaizen.worker")
@@ -24,9 +24,7 @@ START_RETRY_S = 2.0
 
 def run_forever(settings: StoreSettings, stop: threading.Event | None = None) -> None:
     """Follow the log until stopped; a store that is away at start is waited for, not fatal.
-
-    A bad setting is fatal at once (ConfigurationError): retrying would not mend it."""
-    follow_linger_seconds()
+    Settings are checked by the entry points (`kaizen worker`, `kaizen serve`) before this."""
     stop = stop or threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from application.config import ConfigurationError
+from application.config import ConfigurationError, number_from_env
 
 MIB = 1024 * 1024
 RATE_LIMIT_ENV = "KAIZEN_RATE_LIMIT"
@@ -77,19 +77,9 @@ def rate_limit_from_env(env: Mapping[str, str] | None = None) -> RateLimit | Non
 def token_cache_from_env(env: Mapping[str, str] | None = None) -> float:
     """`KAIZEN_TOKEN_CACHE_SECONDS` read now: seconds from 0 (read the token on every request)
     to 300; unset or empty means the default. A bad value raises ConfigurationError."""
-    source = os.environ if env is None else env
-    value = source.get(TOKEN_CACHE_ENV, "").strip()
-    if not value:
-        return DEFAULT_TOKEN_CACHE_SECONDS
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not 0 <= seconds <= MAX_TOKEN_CACHE_SECONDS:
-        raise ConfigurationError(
-            f"{TOKEN_CACHE_ENV}={value!r}: expected seconds from 0 to {MAX_TOKEN_CACHE_SECONDS:.0f} (e.g. 1 or 0.5)"
-        )
-    return seconds
+    return number_from_env(
+        TOKEN_CACHE_ENV, DEFAULT_TOKEN_CACHE_SECONDS, MAX_TOKEN_CACHE_SECONDS, "seconds", "1 or 0.5", env
+    )
 
 
 @dataclass(frozen=True)

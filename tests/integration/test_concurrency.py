@@ -156,7 +156,12 @@ def test_a_report_turn_is_shared_by_every_process_on_the_store(store_url: str) -
     """Two desks stand for two processes: the second waits for the first's turn, then takes it."""
     from application.key_allocation import AllocationTurns
 
-    first, second = AllocationTurns(store_settings(store_url)), AllocationTurns(store_settings(store_url))
+    desks = [KaizenDesk(store_settings(store_url)) for _ in range(2)]
+    # wired as a desk wires them: on SQLite the turn is its datastore's writer turn
+    first, second = (
+        AllocationTurns(desk.settings, writing=getattr(desk.recorder.datastore, "writing", None))  # type: ignore[attr-defined]
+        for desk in desks
+    )
     holding, release = threading.Event(), threading.Event()
 
     def stuck_save() -> None:
@@ -178,6 +183,8 @@ def test_a_report_turn_is_shared_by_every_process_on_the_store(store_url: str) -
         holder.join()
         first.close()
         second.close()
+        for desk in desks:
+            desk.close()
 
 
 def test_a_process_reads_the_allocations_of_others_with_its_turn_and_never_appends_twice(store_url: str) -> None:
