@@ -135,10 +135,3 @@ def export_jsonl(desk: DeskBase, stream: IO[str], progress: Callable[[int], None
         if progress is not None and count % 10_000 == 0:
             progress(count)
     return count
-
-
-def import_file(desk: DeskBase, path: str, progress: Callable[[int, int], None] | None = None) -> dict[str, str]:
-    """See `application.importer`: validated as a whole, then applied idempotently."""
-    from application.importer import import_file as run_import
-
-    return run_import(desk, path, progress)

@@ -15,6 +15,10 @@ from eventsourcing.utils import get_topic
 from domain.actor import Actor
 from domain.chain import chain_hash
 from domain.errors import TransitionRefused
+from domain.values import identifier, refuse_unstorable
+
+EVENT_ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp"})
+"""Attributes the library sets itself; everything else an event carries came from a command."""
 
 
 class KaizenAggregate(Aggregate):
@@ -31,6 +35,17 @@ class KaizenAggregate(Aggregate):
             sealed = self.__dict__.get("hash")
             if sealed is not None:
                 aggregate.chain_head = sealed
+
+    @classmethod
+    def _create(cls, event_class: type[Any], **kwargs: Any) -> Any:
+        """Refuse what no view could store before the created event exists (see domain.values)."""
+        refuse_unstorable_facts(kwargs)
+        return super()._create(event_class, **kwargs)
+
+    def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
+        """Refuse what no view could store before the event exists: an event in the log is forever."""
+        refuse_unstorable_facts(kwargs)
+        super().trigger_event(event_class, **kwargs)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         """The copy the repository hands each command (and each read) out of its cache.
@@ -70,6 +85,20 @@ class KaizenAggregate(Aggregate):
     def _require(self, condition: bool, action: str, detail: str | None = None) -> None:
         if not condition:
             raise TransitionRefused(action, self.state_name, detail)
+
+
+def refuse_unstorable_facts(facts: dict[str, Any]) -> None:
+    """The net under every command: the actor is a real identifier, and every other fact storable.
+
+    Raises `InvalidCommand` naming the field, so the caller gets a 422 and nothing is written.
+    """
+    actor = facts.get("actor")
+    if isinstance(actor, Actor):
+        identifier(actor.id, "actor")
+        identifier(actor.role, "role")
+        if actor.via is not None:
+            identifier(actor.via, "via")
+    refuse_unstorable({name: value for name, value in facts.items() if name not in EVENT_ENVELOPE and name != "actor"})
 
 
 IMMUTABLE = (str, int, float, bool, type(None), bytes, datetime, date, Decimal, UUID, Enum)

@@ -13,6 +13,8 @@ from domain.base import KaizenAggregate
 from domain.errors import InvalidCommand
 from domain.keys import aggregate_id
 from domain.priority_matrix import impact_class_for, priority_for
+from domain.values import identifier, moment, optional_identifier, optional_text
+from domain.values import text as _text
 from domain.vocabulary import (
     ImpactClass,
     ImpactScope,
@@ -30,14 +32,6 @@ OPEN = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.WAITING_ON_REPORTER, S.WAIT
 ACTIVE = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.ESCALATED})
 ESCALATABLE = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS})
 WAITING = frozenset({S.WAITING_ON_REPORTER, S.WAITING_ON_CUSTOMER})
-
-
-def _text(value: str, field: str, limit: int = 20_000) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidCommand(f"{field} must not be empty", field)
-    if len(value) > limit:
-        raise InvalidCommand(f"{field} is longer than {limit} characters", field)
-    return value
 
 
 class Issue(KaizenAggregate):
@@ -120,21 +114,21 @@ class Issue(KaizenAggregate):
     ) -> Issue:
         """Record a new issue; its first priority comes from the matrix, never from the reporter."""
         scope, urg = ImpactScope(impact_scope), Urgency(urgency)
-        if noticed_at is not None and noticed_at > occurred_at:
+        if noticed_at is not None and moment(noticed_at, "noticed_at") > moment(occurred_at, "occurred_at"):
             raise InvalidCommand("noticed_at cannot be after the report", "noticed_at")
         return cls(
             key=key,
-            title=_text(title, "title", 300),
+            title=_text(title, "title", 300, multiline=False),
             description=_text(description, "description"),
             module=Module(module),
-            scenario=scenario,
+            scenario=optional_text(scenario, "scenario", 2000),
             impact_scope=scope,
             urgency=urg,
             priority=priority_for(scope, urg),
             impact_class=impact_class_for(urg),
-            vendor=vendor,
-            site=site,
-            language=language,
+            vendor=identifier(vendor, "vendor", 64),
+            site=optional_identifier(site, "site"),
+            language=optional_identifier(language, "language", 35),
             noticed_at=noticed_at,
             actor=actor,
             occurred_at=occurred_at,
@@ -170,8 +164,8 @@ class Issue(KaizenAggregate):
             impact_scope=scope,
             urgency=urg,
             impact_class=klass,
-            assignee=assignee,
-            reason=reason,
+            assignee=optional_identifier(assignee or None, "assignee"),
+            reason=optional_text(reason or None, "reason", 2000),
             overridden=chosen != matrix_priority,
             actor=actor,
             occurred_at=occurred_at,
@@ -223,7 +217,7 @@ class Issue(KaizenAggregate):
     # -- work ---------------------------------------------------------------------------------
     def assign(self, assignee: str, actor: Actor, occurred_at: datetime) -> None:
         self._require(self.status in OPEN, "assign")
-        self._assigned(assignee=_text(assignee, "assignee", 200), actor=actor, occurred_at=occurred_at)
+        self._assigned(assignee=identifier(assignee, "assignee"), actor=actor, occurred_at=occurred_at)
 
     @event("Assigned")
     def _assigned(self, assignee: str, actor: Actor, occurred_at: datetime) -> None:
@@ -286,9 +280,9 @@ class Issue(KaizenAggregate):
         """Hand the issue to the vendor; this starts the vendor's SLA clocks."""
         self._require(self.status in ESCALATABLE, "escalate")
         self._escalated(
-            vendor=_text(vendor, "vendor", 64).lower(),
-            vendor_ticket=_text(vendor_ticket, "vendor_ticket", 200),
-            vendor_priority=vendor_priority,
+            vendor=identifier(vendor, "vendor", 64).lower(),
+            vendor_ticket=identifier(vendor_ticket, "vendor_ticket"),
+            vendor_priority=optional_identifier(vendor_priority or None, "vendor_priority", 100),
             actor=actor,
             occurred_at=occurred_at,
         )

@@ -26,6 +26,7 @@ from domain.errors import InvalidCommand
 from domain.issue import Issue
 from domain.keys import KEY_PATTERN, named_id
 from domain.suggestion import Suggestion
+from domain.values import text as _text
 from domain.vocabulary import Module, Priority
 
 MEETING_PREFIX: Final = "MT"
@@ -68,14 +69,6 @@ def meeting_id(key: str) -> UUID:
     if not MEETING_KEY.match(key or ""):
         raise InvalidCommand(f"{key!r} is not a meeting key like MT-1", "key")
     return named_id("meeting", key)
-
-
-def _text(value: object, field: str, limit: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidCommand(f"{field} must not be empty", field)
-    if len(value) > limit:
-        raise InvalidCommand(f"{field} is longer than {limit} characters", field)
-    return value
 
 
 def _attendees(value: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -13,19 +13,12 @@ from domain.base import KaizenAggregate
 from domain.errors import InvalidCommand, TransitionRefused
 from domain.keys import aggregate_id
 from domain.money import Money
+from domain.values import text as _text
 from domain.vocabulary import Module, SuggestionStatus
 
 S = SuggestionStatus
 VOTABLE = frozenset({S.SUBMITTED, S.REVIEWED, S.PLANNED})
 UNDECIDED = frozenset({S.SUBMITTED, S.REVIEWED})
-
-
-def _text(value: str, field: str, limit: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidCommand(f"{field} must not be empty", field)
-    if len(value) > limit:
-        raise InvalidCommand(f"{field} is longer than {limit} characters", field)
-    return value
 
 
 def _score(value: int, field: str) -> int:
@@ -69,7 +62,7 @@ class Suggestion(KaizenAggregate):
     ) -> Suggestion:
         return cls(
             key=key,
-            title=_text(title, "title", 300),
+            title=_text(title, "title", 300, multiline=False),
             description=_text(description, "description", 20_000),
             module=Module(module),
             actor=actor,

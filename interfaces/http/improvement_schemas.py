@@ -7,17 +7,39 @@ the freeze document's calendar), so the same rules hold for the CLI and the impo
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
-from domain.health import QUARTER_PATTERN
+from domain.errors import InvalidCommand
+from domain.health import Quarter
 from domain.meeting import CADENCES, DECISION_KINDS, DEPARTMENTS, MAX_ATTENDEES
 from domain.vocabulary import Module, Priority, WorkaroundKind
-from interfaces.http.schemas.common import StrictSchema, choice, text
+from interfaces.http.schemas.common import (
+    BoundedDate,
+    StrictSchema,
+    choice,
+    position_parameter,
+    query_integer,
+    query_text,
+    query_time,
+    text,
+)
 
 KEY = r"^(KZ|SG)-[1-9][0-9]{0,9}$"
 WORKAROUND = r"^w[1-9][0-9]{0,5}$"
-QUARTER = validate.Regexp(QUARTER_PATTERN, error="use a quarter like 2026Q3")
+
+
+def a_quarter(value: str) -> None:
+    """`?quarter=`: the domain's own parse (2000Q1 to 2100Q4), so the reports never see another."""
+    try:
+        Quarter.parse(value)
+    except InvalidCommand:
+        raise ValidationError("use a quarter like 2026Q3 (years 2000 to 2100)") from None
+
+
+def quarter_parameter(**kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=6), a_quarter], metadata={"example": "2026Q3"}, **kwargs)
 
 
 def ratio(name: str) -> fields.Float:
@@ -29,10 +51,7 @@ def ratio(name: str) -> fields.Float:
 
 
 class MinPositionSchema(StrictSchema):
-    min_position = fields.Integer(
-        validate=validate.Range(min=0, max=2**62),
-        metadata={"description": "wait briefly until the views have applied this position"},
-    )
+    min_position = position_parameter()
 
 
 class AttendeeSchema(StrictSchema):
@@ -66,7 +85,7 @@ class MeetingDecisionSchema(StrictSchema):
     reason = text(1900)
     priority = choice(Priority)
     workaround_id = fields.String(allow_none=True, validate=validate.Regexp(WORKAROUND, error="like w1"))
-    retire_by = fields.Date(allow_none=True, validate=validate.Range(min=date(1970, 1, 1), max=date(9998, 12, 31)))
+    retire_by = BoundedDate(allow_none=True)
     impact = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
     effort = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
     text = text(5000)
@@ -77,17 +96,17 @@ class CloseMeetingSchema(StrictSchema):
 
 
 class MeetingListQuerySchema(MinPositionSchema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.Integer(validate=validate.Range(min=1, max=2**62))
+    limit = query_integer(1, 500, load_default=50)
+    cursor = query_integer(1, metadata={"description": "the `next_cursor` of the previous page"})
 
 
 class WorkaroundQuerySchema(MinPositionSchema):
     overdue = fields.Boolean(allow_none=True, load_default=None)
     state = fields.String(load_default="open", validate=validate.OneOf(["open", "retired", "all"]))
-    owner = text(200)
+    owner = query_text(200)
     kind = choice(WorkaroundKind)
     module = choice(Module)
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=500))
+    limit = query_integer(1, 500, load_default=500)
     format = fields.String(validate=validate.OneOf(["json", "csv"]))
 
 
@@ -102,12 +121,12 @@ class FreezeDocumentSchema(StrictSchema):
 
 
 class OccurrencesQuerySchema(StrictSchema):
-    from_ = fields.AwareDateTime(data_key="from", required=True, format="iso")
-    to = fields.AwareDateTime(required=True, format="iso")
+    from_ = query_time(data_key="from", required=True)
+    to = query_time(required=True)
 
 
 class FreezeCheckQuerySchema(StrictSchema):
-    at = fields.AwareDateTime(required=True, format="iso")
+    at = query_time(required=True)
 
 
 class MeasurementSchema(StrictSchema):
@@ -119,10 +138,10 @@ class MeasurementSchema(StrictSchema):
 
 
 class HealthQuerySchema(MinPositionSchema):
-    quarter = fields.String(validate=QUARTER, metadata={"example": "2026Q3"})
+    quarter = quarter_parameter()
     format = fields.String(validate=validate.OneOf(["json", "csv", "html"]))
 
 
 class TopQuerySchema(MinPositionSchema):
-    quarter = fields.String(validate=QUARTER)
+    quarter = quarter_parameter()
     format = fields.String(validate=validate.OneOf(["json", "csv"]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import FakeClock
 from tests.http.conftest import Api
 
@@ -188,3 +190,30 @@ def test_compliance_filters_narrow_the_clocks(listing_api: Api, clock: FakeClock
     assert listing_api.get(f"{base}&site=SG").get_json()["items"] == sales
     assert listing_api.get(f"{base}&vendor=sap").get_json()["items"][0]["module"] == "finance"
     assert listing_api.get(f"{base}&module=astrology").status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"at": "0001-01-01T00:00:00+14:00"}, "'at'"),
+        ({"at": "9999-12-31T23:59:59-12:00"}, "'at'"),
+        ({"actor": "a" * 12_000}, "'actor'"),
+        ({"data": {**IMPORT_LINE["data"], "title": "NUL\u0000here"}}, "'data.title'"),  # type: ignore[dict-item]
+    ],
+)
+def test_an_import_line_that_would_wedge_the_views_is_refused_and_they_keep_serving(
+    listing_api: Api, changes: dict[str, object], field: str
+) -> None:
+    """Each of these was answered 200 and then stopped every view at its position for good."""
+    headers = {**listing_api.headers("admin", None), "Content-Type": "application/x-ndjson"}
+    first = listing_api.post("/api/v1/issues", {**IMPORT_LINE["data"], "site": "SG"})  # type: ignore[dict-item]
+    assert first.status_code == 201
+    body = json.dumps({**IMPORT_LINE, **changes}, ensure_ascii=False) + "\n"
+    refused = listing_api.client.post("/api/v1/import", data=body.encode(), headers=headers)
+    assert refused.status_code == 422, refused.get_json()
+    assert refused.get_json()["detail"].startswith(f"line 1: {field}")
+    position = int(first.headers["X-Event-Position"])
+    listed = listing_api.get(f"/api/v1/issues?min_position={position}")
+    assert listed.status_code == 200 and [i["key"] for i in listed.get_json()["items"]] == ["KZ-1"]
+    assert listing_api.get("/api/v1/issues/KZ-1").status_code == 200
+    assert listing_api.client.get("/readyz").status_code == 200

@@ -6,15 +6,17 @@ import io
 import json
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from application.audit import export_jsonl, verify
 from application.desk import KaizenDesk
-from application.importer import ImportLineError, import_lines
+from application.importer import ImportLineError, import_text
+from interfaces.http.schemas.import_lines import IMPORT_RULES
 from tests.conftest import REPORTER, VENDOR_SAP, FakeClock, ctx
 
-ISSUE = dict(
+ISSUE: dict[str, Any] = dict(
     title="AP invoice stuck",
     description="d",
     module="finance",
@@ -44,8 +46,8 @@ def _execute(store_url: str, statement: str, params: tuple[object, ...] = ()) ->
     else:
         import psycopg
 
-        with psycopg.connect(store_url, autocommit=True) as conn:
-            conn.execute(statement, params)
+        with psycopg.connect(store_url, autocommit=True) as pg:
+            pg.execute(statement, params)
 
 
 def _table(store_url: str) -> str:
@@ -102,8 +104,8 @@ def _read_state(store_url: str, table: str, ident: object, version: int) -> byte
         return bytes(row[0])
     import psycopg
 
-    with psycopg.connect(store_url) as conn:
-        row = conn.execute(
+    with psycopg.connect(store_url) as pg:
+        row = pg.execute(
             f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = %s", (ident, version)
         ).fetchone()
         assert row is not None
@@ -181,7 +183,7 @@ IMPORT = "\n".join(
 
 
 def test_import_keeps_business_time_and_is_rerunnable(desk: KaizenDesk, clock: FakeClock) -> None:
-    refs = import_lines(desk, IMPORT)
+    refs = import_text(desk, IMPORT, IMPORT_RULES)
     assert refs == {"r-17": "KZ-1"}
     history = desk.history("KZ-1")
     assert [h["type"] for h in history] == ["Reported", "Triaged", "EscalatedToVendor", "VendorUpdated", "Resolved"]
@@ -189,7 +191,7 @@ def test_import_keeps_business_time_and_is_rerunnable(desk: KaizenDesk, clock: F
     assert history[0]["recorded_at"] != history[0]["occurred_at"]
     # a re-run (after a crash, say) adds nothing and maps refs to the same keys
     before = desk.recorder.max_notification_id()
-    assert import_lines(desk, IMPORT) == refs
+    assert import_text(desk, IMPORT, IMPORT_RULES) == refs
     assert desk.recorder.max_notification_id() == before
 
 
@@ -209,7 +211,7 @@ def test_import_validates_whole_file_before_writing(desk: KaizenDesk) -> None:
         )
     )
     with pytest.raises(ImportLineError, match="line 6: ref 'r-99' is not defined"):
-        import_lines(desk, bad)
+        import_text(desk, bad, IMPORT_RULES)
     assert not desk.recorder.max_notification_id()
     refused = (
         IMPORT
@@ -237,9 +239,9 @@ def test_import_validates_whole_file_before_writing(desk: KaizenDesk) -> None:
         )
     )
     with pytest.raises(ImportLineError, match="line 7: cannot reopen"):
-        import_lines(desk, refused)
+        import_text(desk, refused, IMPORT_RULES)
     with pytest.raises(ImportLineError, match="line 1: not valid JSON"):
-        import_lines(desk, "{nope")
+        import_text(desk, "{nope", IMPORT_RULES)
     assert not desk.recorder.max_notification_id()
 
 
@@ -249,7 +251,7 @@ def test_csv_register_with_chinese_headers_imports(desk: KaizenDesk) -> None:
     from application.register_csv import csv_to_jsonl
 
     sample = Path(__file__).resolve().parents[2] / "application" / "samples" / "issue_register.csv"
-    refs = import_lines(desk, csv_to_jsonl(sample.read_text(encoding="utf-8")))
+    refs = import_text(desk, csv_to_jsonl(sample.read_text(encoding="utf-8")), IMPORT_RULES)
     assert set(refs) == {"R-001", "R-002", "R-003", "R-004"}
     first = desk.get_issue(refs["R-001"])
     assert first.title == "月结凭证无法过账" and first.module == "finance" and first.status == "resolved"
@@ -342,10 +344,10 @@ def test_import_crashing_halfway_then_rerun_leaves_no_duplicates_and_no_gaps(
 
     monkeypatch.setattr(importer.Replayer, "run", crash_on_fourth_live_line)
     with pytest.raises(KeyboardInterrupt):
-        import_lines(desk, IMPORT)
+        import_text(desk, IMPORT, IMPORT_RULES)
     assert [h["type"] for h in desk.history("KZ-1")] == ["Reported", "Triaged", "EscalatedToVendor"]
     monkeypatch.setattr(importer.Replayer, "run", real_run)
-    assert import_lines(desk, IMPORT) == {"r-17": "KZ-1"}
+    assert import_text(desk, IMPORT, IMPORT_RULES) == {"r-17": "KZ-1"}
     assert [h["type"] for h in desk.history("KZ-1")] == [
         "Reported",
         "Triaged",
@@ -361,10 +363,10 @@ def test_the_shipped_three_month_vendor_history_imports_and_verifies(desk: Kaize
     from pathlib import Path
 
     sample = Path(__file__).resolve().parents[2] / "application" / "samples" / "multiable_three_months.jsonl"
-    refs = import_lines(desk, sample.read_text(encoding="utf-8"))
+    refs = import_text(desk, sample.read_text(encoding="utf-8"), IMPORT_RULES)
     assert len(refs) == 12
     first = desk.get_issue(refs["ma-01"])
-    assert first.status == "closed" and first.escalation["vendor"] == "multiable"
+    assert first.status == "closed" and first.escalation is not None and first.escalation["vendor"] == "multiable"
     as_of = desk.version_as_of(refs["ma-01"], datetime(2026, 6, 1, 3, 0, tzinfo=UTC), axis="occurred")
     assert desk.get_issue(refs["ma-01"], version=as_of).status == "escalated"  # 11:00 Hong Kong time
     assert verify(desk).ok

@@ -8,38 +8,52 @@ from typing import Any
 
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, missing, post_load, validate, validates_schema
 
+from domain import values
+from domain.errors import InvalidCommand
+
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-EARLIEST_YEAR, LATEST_YEAR = 1970, 9998
+EARLIEST_YEAR, LATEST_YEAR = values.EARLIEST.year, values.LATEST.year - 1
 SLUG = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 HISTORY_CURSOR = re.compile(r"[0-9]{1,10}")
 
 
 def no_control_characters(value: str) -> None:
-    """Tabs and newlines are text; NUL and other control characters are not (PostgreSQL refuses NUL),
-    nor are lone surrogates (valid in JSON escapes, impossible to store as UTF-8)."""
-    if CONTROL.search(value):
-        raise ValidationError("must not contain control characters or unpaired surrogates")
+    """Tabs and newlines are text; NUL and other C0/C1 control characters are not (PostgreSQL
+    refuses NUL), nor are lone surrogates (valid in JSON escapes, impossible to store as UTF-8).
+    The rule is the domain's own (`domain.values`), so a body and a command never disagree."""
+    try:
+        values.refuse_control_characters(value, "text", multiline=True)
+    except InvalidCommand:
+        raise ValidationError("must not contain control characters or unpaired surrogates") from None
 
 
 class UtcDateTime(fields.AwareDateTime):
     """RFC 3339 with an offset, converted to UTC on the way in.
 
-    Bounded to years 1970-9998: an extreme offset near year 1 or 9999 cannot even be converted
-    to UTC, and stored events must always be presentable.
+    Bounded to the domain's years (1970-2200, `domain.values`): an extreme offset near year 1 or
+    9999 cannot even be converted to UTC, and stored events must always be presentable.
     """
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
         try:
-            converted = parsed.astimezone(UTC)
-        except OverflowError:
-            raise ValidationError("is out of range") from None
-        if not EARLIEST_YEAR <= converted.year <= LATEST_YEAR:
+            values.moment(parsed, "time")
+        except InvalidCommand:
+            raise ValidationError(f"must be between {EARLIEST_YEAR} and {LATEST_YEAR} in any offset") from None
+        return parsed.astimezone(UTC)
+
+
+class BoundedDate(fields.Date):
+    """A calendar date within the domain's years (1970-2200), like every stored time."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
             raise ValidationError(f"must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
-        return converted
+        return parsed
 
 
-class FlatList(fields.List):
+class FlatList(fields.List):  # type: ignore[type-arg]
     """A list of flat objects (an issue's comments, a page of history), dumped with the nested
     schema's own fields but without a `Schema.dump` per item: that per-item machinery made the
     answer for an issue with a thousand comments take ~25 ms. Same JSON, same OpenAPI (it is a
@@ -139,20 +153,66 @@ class ProblemSchema(Schema):
     current_version = fields.Integer(metadata={"description": "412: the aggregate's current version"})
 
 
+# -- query parameters: one field per kind, used by every route and by the console ---------------
+# A query value goes into SQL (a filter, a cursor, a position) or into date arithmetic (a period,
+# a point in time), so each kind is bounded here by the rules `domain.values` holds stored values
+# to. A value outside them is a 422 naming the parameter, never a 500 from the database.
+CURSOR_LIMIT = 500
+CURSOR = validate.Regexp(r"^[A-Za-z0-9_=-]+$", error="is not a cursor this server gave")
+
+
+def single_line(value: str) -> None:
+    """No control character at all (NUL, CR, LF, tab, C1): a filter is one line of text, and
+    PostgreSQL's text type cannot even hold a NUL."""
+    try:
+        values.refuse_control_characters(value, "value", multiline=False)
+    except InvalidCommand:
+        raise ValidationError("must not contain control characters") from None
+
+
+def query_text(max_length: int, **kwargs: Any) -> fields.String:
+    """A text filter (`?text=`, `?site=`, `?reporter=`, `?vendor=`): one line, 1 to `max_length`."""
+    return fields.String(validate=[validate.Length(min=1, max=max_length), single_line], **kwargs)
+
+
+def query_integer(minimum: int = 0, maximum: int = values.LARGEST_INTEGER, **kwargs: Any) -> fields.Integer:
+    """A whole number within a bigint column (or narrower): `?after=`, `?limit=`, `?version=`."""
+    return fields.Integer(strict=False, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+
+LARGEST_POSITION = 2**62
+"""More events than any log will hold, with headroom: the store adds to a position it is given
+(`after + 1`, `after + limit`), and past 2**63 - 1 SQLite refuses to bind the sum."""
+
+
+def position_parameter(**kwargs: Any) -> fields.Integer:
+    """`?min_position=`, `?after=`: a position in the log (the `X-Event-Position` a command answered)."""
+    kwargs.setdefault("metadata", {"description": "wait briefly until the views have applied this position"})
+    return query_integer(0, LARGEST_POSITION, **kwargs)
+
+
+def query_time(**kwargs: Any) -> UtcDateTime:
+    """A point in time (`?from=`, `?to=`, `?as_of=`, `?at=`): RFC 3339 with an offset, 1970-2200."""
+    return UtcDateTime(format="iso", **kwargs)
+
+
+def cursor_parameter(**kwargs: Any) -> fields.String:
+    """`?cursor=`: what `next_cursor` gave, passed back unchanged; its contents are checked by
+    whoever issued it (a forged one is a 422 there too)."""
+    return fields.String(validate=[validate.Length(min=1, max=CURSOR_LIMIT), CURSOR, single_line], **kwargs)
+
+
 class PageSchema(StrictSchema):
     """`?limit=` (default 50, max 500) and `?cursor=`: every list of the contract pages the same way."""
 
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(validate=[validate.Length(min=1, max=500), no_control_characters])
+    limit = query_integer(1, 500, load_default=50)
+    cursor = cursor_parameter()
 
 
 class PageQuerySchema(PageSchema):
     """A page of a view: the views may trail the log, so a caller can wait for its own write."""
 
-    min_position = fields.Integer(
-        validate=validate.Range(min=0, max=2**62),
-        metadata={"description": "wait briefly until the views have applied this position"},
-    )
+    min_position = position_parameter()
 
 
 class HistoryEntrySchema(Schema):
@@ -193,8 +253,8 @@ class NoBodySchema(StrictSchema):
 class VersionQuerySchema(StrictSchema):
     """`?version=n` or `?as_of=<time>[&axis=recorded|occurred]`: the aggregate as it was."""
 
-    version = fields.Integer(validate=validate.Range(min=1, max=2**31))
-    as_of = UtcDateTime(format="iso")
+    version = query_integer(1, 2**31)
+    as_of = query_time()
     axis = fields.String(load_default="recorded", validate=validate.OneOf(["recorded", "occurred"]))
 
     @validates_schema

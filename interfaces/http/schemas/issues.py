@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from marshmallow import Schema, fields, validate
 
 from domain.vocabulary import (
@@ -18,13 +16,14 @@ from domain.vocabulary import (
     WorkaroundKind,
 )
 from interfaces.http.schemas.common import (
+    BoundedDate,
     FlatList,
     PageQuerySchema,
     StrictSchema,
     aware_datetime,
     choice,
-    no_control_characters,
     out_datetime,
+    query_text,
     text,
     vendor_field,
 )
@@ -92,7 +91,7 @@ class ResumeSchema(StrictSchema):
 class WorkaroundSchema(StrictSchema):
     kind = choice(WorkaroundKind, required=True)
     description = text(LONG, required=True)
-    retire_by = fields.Date(required=True, validate=validate.Range(min=date(1970, 1, 1), max=date(9998, 12, 31)))
+    retire_by = BoundedDate(required=True)
     owner = text(NAME)
 
 
@@ -122,14 +121,14 @@ class CloseSchema(StrictSchema):
 # -- queries ----------------------------------------------------------------------------------
 class IssueListQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf([s.value for s in IssueStatus]))
-    vendor = fields.String(validate=[validate.Length(min=1, max=64), no_control_characters])
+    vendor = query_text(64)
     priority = fields.String(validate=validate.OneOf([p.value for p in Priority]))
     impact_class = fields.String(validate=validate.OneOf([c.value for c in ImpactClass]))
     module = fields.String(validate=validate.OneOf([m.value for m in Module]))
-    site = fields.String(validate=[validate.Length(min=1, max=100), no_control_characters])
-    reporter = fields.String(validate=[validate.Length(min=1, max=NAME), no_control_characters])
+    site = query_text(100)
+    reporter = query_text(NAME)
     breached = fields.Boolean()
-    text = fields.String(validate=[validate.Length(min=1, max=200), no_control_characters])
+    text = query_text(200)
 
 
 # -- answers ----------------------------------------------------------------------------------
