@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Recording
+from eventsourcing.utils import Environment
 
 from application.config import StoreSettings, store_settings
 from application.context import Context, Receipt
@@ -47,14 +48,42 @@ class DeskBase(Application[UUID]):
     name = "kaizen"
     snapshotting_intervals = {Issue: 50, Suggestion: 50, KeySequence: 20}
 
-    def __init__(self, settings: StoreSettings | None = None, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, settings: StoreSettings | None = None, clock: Clock = utc_now, *, create_tables: bool = True
+    ) -> None:
+        """`create_tables=False` builds the desk without a word to the store (`create_tables()`
+        later): a web worker that starts while PostgreSQL refuses it a connection stays up."""
         self.settings = settings or store_settings()
         self.clock = clock
-        racing_schema_setup(lambda: super(DeskBase, self).__init__(env=self.settings.environment))
+        self._offline = not create_tables
+        env = self.settings.environment if create_tables else {**self.settings.environment, "CREATE_TABLE": "n"}
+        racing_schema_setup(lambda: super(DeskBase, self).__init__(env=env))
+        datastore = getattr(self.factory, "datastore", None)
+        if self._offline and "register_type_adapters" in getattr(datastore, "__dict__", {}):
+            del datastore.register_type_adapters  # type: ignore[union-attr]  # back to the library's
         key_turn = getattr(self.recorder, "key_turn", None)  # PostgreSQL: lock and read at once
         writing = getattr(getattr(self.recorder, "datastore", None), "writing", None)  # SQLite: the writer turn
         self._allocation_turns = AllocationTurns(self.settings, getattr(key_turn, "call_statement", None), writing)
         self._sequences: dict[str, KeySequence] = {}  # as last read under a turn, never with pending events
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:
+        """The library's factory; offline, its PostgreSQL recorders do not read the store's
+        composite types while being built (that is a connection): `create_tables` reads them."""
+        factory = super().construct_factory(env)
+        datastore = getattr(factory, "datastore", None)
+        if getattr(self, "_offline", False) and hasattr(datastore, "register_type_adapters"):
+            datastore.register_type_adapters = lambda: None  # type: ignore[union-attr]
+        return factory
+
+    def create_tables(self) -> None:
+        """The event store's tables (and functions), idempotently, as construction does by default."""
+
+        def create() -> None:
+            self.recorder.create_table()  # type: ignore[attr-defined]
+            if self.snapshots is not None:
+                self.snapshots.recorder.create_table()  # type: ignore[attr-defined]
+
+        racing_schema_setup(create)
 
     def close(self) -> None:
         self._allocation_turns.close()

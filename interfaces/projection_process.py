@@ -59,7 +59,13 @@ def start(database_url: str | None) -> int:
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the master stops us
             follow_the_log(database_url, parent)
-        except BaseException:
+        except Exception:
+            # The child's own stderr is the server's: say why it ended, or it ends unexplained.
+            import logging
+
+            logging.getLogger("kaizen.projections").critical("the projection process failed", exc_info=True)
+            code = 1
+        except BaseException:  # SystemExit, KeyboardInterrupt: asked to end
             code = 1
         finally:
             os._exit(code)  # never return into the caller's stack (gunicorn's start-up)

@@ -7,6 +7,7 @@ from typing import Any
 
 from application.config import StoreSettings
 from application.desk import KaizenDesk
+from projections import stalls
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
@@ -25,12 +26,22 @@ def _runner(settings: StoreSettings) -> tuple[KaizenDesk, ViewStore, ProjectionR
 
 
 def status(settings: StoreSettings) -> list[dict[str, Any]]:
+    """Each view's position and lag, and `failure` (a `ViewFailure`, else None): the event it
+    fails on, as recorded by whichever process runs the projections."""
     desk, store, runner = _runner(settings)
     try:
         head = runner.head()
+        positions = runner.positions()
+        failures = {failure.view: failure for failure in stalls.current(store, positions)}
         return [
-            {"view": name, "position": position, "head": head, "lag": max(0, head - position)}
-            for name, position in runner.positions().items()
+            {
+                "view": name,
+                "position": position,
+                "head": head,
+                "lag": max(0, head - position),
+                "failure": failures.get(name),
+            }
+            for name, position in positions.items()
         ]
     finally:
         store.close()

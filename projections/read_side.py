@@ -16,6 +16,7 @@ from projections.improvement_queries import ImprovementQueries, SuggestionQuerie
 from projections.issue_list import list_issues
 from projections.runner import ProjectionRunner
 from projections.schema import create_views
+from projections.stalls import ViewFailure, current
 from projections.store import ViewStore
 
 
@@ -98,6 +99,10 @@ class ReadSide:
         if head is None:
             head = self._runner.head() if self._runner is not None else 0
         return {name: max(0, head - position) for name, position in self.positions().items()}
+
+    def failures(self, positions: dict[str, int] | None = None) -> list[ViewFailure]:
+        """Views that fail on an event now, as the runner recorded them (maybe in another process)."""
+        return current(self.store, self.positions() if positions is None else positions)
 
     def close(self) -> None:
         self.stop()

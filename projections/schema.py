@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from projections import stalls
 from projections.store import Sql, ViewStore
 from projections.view import View
 
@@ -26,6 +27,7 @@ def create_views(store: ViewStore, views: Sequence[View]) -> list[str]:
         sql.execute("CREATE TABLE IF NOT EXISTS view_schema (view TEXT PRIMARY KEY, version BIGINT NOT NULL)")
         rows = sql.execute("SELECT view, version FROM view_schema").fetchall()
         recorded = {row["view"]: int(row["version"]) for row in rows}
+        stalls.create_table(sql)
         for view in views:
             if recorded.get(view.name, 0) < view.schema_version and _upgrade(sql, view, view.name in recorded):
                 view.drop(sql)

@@ -126,9 +126,7 @@ class ViewStore:
     def __init__(self, settings: StoreSettings) -> None:
         self.settings = settings
         self.engine = settings.engine
-        env = dict(settings.environment)
-        if self.engine == "postgres":
-            env.setdefault("POSTGRES_POOL_SIZE", "4")
+        env = dict(settings.environment)  # the same pool sizes as the desk's (application/config.py)
         self.factory = InfrastructureFactory.construct(Environment("views", env))
         self.tracking: TrackingRecorder = racing_schema_setup(self.factory.tracking_recorder)
         self.tracking_table = getattr(self.tracking, "tracking_table_name", "tracking")

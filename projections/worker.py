@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 
 from application.config import StoreSettings
@@ -19,7 +20,8 @@ from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 
 log = logging.getLogger("kaizen.worker")
-START_RETRY_S = 2.0
+START_RETRY_S = 2.0  # the first wait after a failed start; it doubles up to START_RETRY_MAX_S
+START_RETRY_MAX_S = 10.0
 
 
 def run_forever(settings: StoreSettings, stop: threading.Event | None = None) -> None:
@@ -33,12 +35,26 @@ def run_forever(settings: StoreSettings, stop: threading.Event | None = None) ->
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+    wait, last_error = START_RETRY_S, ""
     while not stop.is_set():
+        started = time.monotonic()
         try:
             _follow(settings, stop)
         except Exception as exc:
-            log.warning("projection worker could not start (%s); retrying in %.0f s", type(exc).__name__, START_RETRY_S)
-            stop.wait(START_RETRY_S)
+            if time.monotonic() - started > START_RETRY_MAX_S:  # it ran a while: a new outage
+                wait, last_error = START_RETRY_S, ""
+            # The traceback once per new error, one line per retry after it: a database that
+            # refuses connections for an hour must not fill the log with the same stack.
+            error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+            log.warning(
+                "projection worker could not start (%s); retrying in %.0f s",
+                error,
+                wait,
+                exc_info=error != last_error,
+            )
+            last_error = error
+            stop.wait(wait)
+            wait = min(wait * 2, START_RETRY_MAX_S)
 
 
 def _follow(settings: StoreSettings, stop: threading.Event) -> None:

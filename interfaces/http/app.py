@@ -11,12 +11,14 @@ import importlib
 from flask import Flask
 from flask_smorest import Blueprint
 
-from application.config import store_settings
+from application.config import StoreSettings, store_settings
 from application.desk import KaizenDesk
+from application.store_probe import store_reachable
 from interfaces.http import issues, middleware, ops, suggestions
 from interfaces.http.api import BEARER, create_api
 from interfaces.http.docs import ASSETS_URL, assets_blueprint, swagger_ui_directory
-from interfaces.http.logs import configure_logging
+from interfaces.http.logs import configure_logging, get_logger
+from interfaces.http.problems import problem_for
 from interfaces.http.services import KaizenServices
 from interfaces.http.settings import HttpSettings
 from interfaces.web import install_console
@@ -31,6 +33,29 @@ OPTIONAL_BLUEPRINTS = (
 )
 API_TITLE = "Kaizen Desk"
 API_VERSION = "v1"
+log = get_logger("kaizen.http.store")
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """The store is away or refuses us (what a request would answer 503 for), not a bug."""
+    problem = problem_for(exc)
+    return problem is not None and problem.status == 503
+
+
+def build_desk(store: StoreSettings, settings: HttpSettings) -> tuple[KaizenDesk, bool]:
+    """The desk, and whether its tables could be set up now. When the store refuses a connection
+    (PostgreSQL out of connections, not up yet), the desk is built without touching it, so the
+    worker starts anyway and sets the store up later (interfaces/http/store_setup.py)."""
+    if store_reachable(store):
+        try:
+            return KaizenDesk(store, clock=settings.clock), True
+        except Exception as exc:
+            if not _unreachable(exc):
+                raise
+            log.warning("store_refused_at_start", error=type(exc).__name__)
+    else:
+        log.warning("store_refused_at_start", url=store.redacted_url)
+    return KaizenDesk(store, clock=settings.clock, create_tables=False), False
 
 
 def _configure(app: Flask, settings: HttpSettings, swagger_ui: str | None) -> None:
@@ -67,7 +92,7 @@ def create_app(settings: HttpSettings | None = None) -> Flask:
     app = Flask("kaizen")
     swagger_ui = swagger_ui_directory()
     _configure(app, settings, swagger_ui)
-    desk = KaizenDesk(store_settings(settings.database_url), clock=settings.clock)
+    desk, online = build_desk(store_settings(settings.database_url), settings)
     services = KaizenServices(desk=desk, settings=settings)
     app.extensions["kaizen"] = services
     try:
@@ -78,8 +103,15 @@ def create_app(settings: HttpSettings | None = None) -> Flask:
             app.register_blueprint(assets_blueprint(swagger_ui))
         middleware.install(app)
         install_console(app, desk)  # the web console under /console (interfaces/web)
-        if settings.run_projections:
-            services.start_projections()
+        if online and settings.run_projections:
+            try:
+                services.start_projections()
+            except Exception as exc:
+                if not _unreachable(exc):
+                    raise
+                online = False
+        if not online:
+            services.set_up_later(settings.run_projections)
     except BaseException:
         services.close()
         raise

@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests and latency by route template, commands by type, projection lag.
+"""Prometheus metrics: requests and latency by route template, commands by type, projection lag
+and views stuck on an event.
 
 Under gunicorn each worker is a process, so the counters use prometheus-client's multiprocess
 mode (`PROMETHEUS_MULTIPROC_DIR`, set by `interfaces.serve` before any worker starts) and a
@@ -61,7 +62,7 @@ def rate_limited(kind: str) -> None:
 class _ScrapeTimeGauge:
     """A gauge read from the views at scrape time (never stale between scrapes)."""
 
-    def __init__(self, name: str, documentation: str, label: str, values: Mapping[str, int]) -> None:
+    def __init__(self, name: str, documentation: str, label: str, values: Mapping[str, float]) -> None:
         self.name, self.documentation, self.label, self.values = name, documentation, label, values
 
     def collect(self) -> list[GaugeMetricFamily]:
@@ -71,8 +72,14 @@ class _ScrapeTimeGauge:
         return [family]
 
 
-def exposition(lag: Mapping[str, int] | None, breaches: Mapping[str, int] | None = None) -> tuple[bytes, str]:
-    """The text exposition of every worker's metrics (multiprocess) or this process's, plus lag."""
+def exposition(
+    lag: Mapping[str, int] | None,
+    breaches: Mapping[str, int] | None = None,
+    stalled: Mapping[str, int] | None = None,
+    failing_seconds: Mapping[str, float] | None = None,
+) -> tuple[bytes, str]:
+    """The text exposition of every worker's metrics (multiprocess) or this process's, plus the
+    gauges read at scrape time: lag, open breaches, views stuck on an event."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory and os.path.isdir(directory):
         from prometheus_client import multiprocess
@@ -85,6 +92,24 @@ def exposition(lag: Mapping[str, int] | None, breaches: Mapping[str, int] | None
     extra = CollectorRegistry()
     if lag is not None:
         extra.register(_ScrapeTimeGauge("kaizen_projection_lag_events", "Events a view trails the log by", "view", lag))
+    if stalled is not None:
+        extra.register(
+            _ScrapeTimeGauge(
+                "kaizen_projection_stalled",
+                "1 while a view has failed on one event for longer than KAIZEN_VIEW_STALL_SECONDS, else 0",
+                "view",
+                stalled,
+            )
+        )
+    if failing_seconds is not None:
+        extra.register(
+            _ScrapeTimeGauge(
+                "kaizen_projection_failing_seconds",
+                "Seconds a view has been failing on the event it is stuck on (0: not failing)",
+                "view",
+                failing_seconds,
+            )
+        )
     if breaches is not None:
         extra.register(
             _ScrapeTimeGauge("kaizen_open_sla_breaches", "Running SLA clocks past their due time", "vendor", breaches)

@@ -1,8 +1,9 @@
 """Operations endpoints, outside /api/v1 and without a token: liveness, readiness, metrics.
 
 `/healthz` says only that the process answers (restart it if not); `/readyz` says whether it
-can do useful work (store reachable, views not too far behind), so a load balancer stops
-sending traffic to an instance that would only fail.
+can do useful work (store reachable, no view failing on an event for longer than
+`KAIZEN_VIEW_STALL_SECONDS`, views not too far behind), so a load balancer stops sending
+traffic to an instance that would only fail.
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ def healthz() -> dict[str, str]:
 @errors(blp, 503)
 @blp.doc(security=[])
 def readyz() -> dict[str, Any]:
-    """Readiness: the store answers and every view is within the allowed lag"""
+    """Readiness: the store answers, no view is stuck on an event and every view is within the allowed lag"""
     try:
-        position, lag = services().readiness()
+        state = services().readiness()
     except ViewsUnreachable as exc:
         log.warning("not_ready_views", error=str(exc))
         raise Problem(503, "the read views are unreachable", headers=NOT_READY) from None
@@ -71,6 +72,23 @@ def readyz() -> dict[str, Any]:
         log.warning("not_ready_store", error=type(exc).__name__)
         services().breaker.trip()  # requests behind this one answer 503 at once for a moment
         raise Problem(503, "the store is unreachable", headers=NOT_READY) from None
+    position, lag = state.position, state.lag
+    stalled = state.stalled(services().settings.view_stall_seconds)
+    if stalled:
+        log.warning("not_ready_view_stalled", views=[failure.view for failure in stalled])
+        shown = [failure.as_dict() for failure in stalled]
+        detail = "; ".join(
+            f"view {f['view']} has failed on event {f['position']} for {f['seconds']:.0f} s: {f['error']}"
+            for f in shown
+        )
+        raise Problem(
+            503,
+            detail,
+            title="A view is stuck",
+            headers=NOT_READY,
+            extra={"stalled": shown, "lag": lag},
+            slug="view-stalled",
+        )
     max_lag = services().settings.max_lag
     behind = {name: value for name, value in (lag or {}).items() if value > max_lag}
     if behind:
@@ -84,17 +102,24 @@ def readyz() -> dict[str, Any]:
 @blp.response(200, {"type": "string"}, content_type="text/plain")
 @blp.doc(security=[])
 def metrics() -> Response:
-    """Prometheus metrics: requests and latency by route and status, commands by type, projection lag"""
+    """Prometheus metrics: requests and latency by route and status, commands by type, projection lag and stalls"""
     try:
         lag = projection_lag()
     except Exception:
         log.warning("metrics_without_lag", exc_info=True)
         lag = None
+    stalled: dict[str, int] | None = None
+    failing: dict[str, float] | None = None
+    if lag is not None:
+        try:
+            stalled, failing = services().stall_gauges(lag)
+        except Exception:
+            log.warning("metrics_without_stalls", exc_info=True)
     try:
         read = services().read
         breaches = read.reports.open_breaches(services().settings.clock()) if read is not None else None
     except Exception:
         log.warning("metrics_without_breaches", exc_info=True)
         breaches = None
-    body, content_type = exposition(lag, breaches)
+    body, content_type = exposition(lag, breaches, stalled=stalled, failing_seconds=failing)
     return current_app.response_class(body, status=200, headers={"Content-Type": content_type})
