@@ -522,14 +522,16 @@ class BareServer(Server):
     worker class, workers and threads of `kaizen serve`, no access log and no projections."""
 
     def command(self) -> list[str]:
-        from interfaces.serve import THREADS_PER_WORKER, default_workers
+        from interfaces.serve import KEEPALIVE_SECONDS, THREADS_PER_WORKER, default_workers
 
         return [
             PYTHON,
             "-m",
             "gunicorn",
             "--worker-class",
-            "gthread",
+            "interfaces.slow_clients.BufferingThreadWorker",
+            "--keep-alive",
+            str(KEEPALIVE_SECONDS),
             "--workers",
             str(self.workers or default_workers()),
             "--threads",

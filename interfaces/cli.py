@@ -262,15 +262,20 @@ def _replay(args: argparse.Namespace) -> int:
 def _projections(args: argparse.Namespace) -> int:
     if args.action == "status":
         views = _optional("projections.admin", "status", "projections status")(store_settings())
-        print(
-            table(("view", "position", "head", "lag"), [(v["view"], v["position"], v["head"], v["lag"]) for v in views])
-        )
+        print(table(("view", "position", "head", "lag", "fails on", "since", "error"), [_view_row(v) for v in views]))
         return 0
     rebuild = _optional("projections.admin", "rebuild", "projections rebuild")
     extra = {"policy_now": True} if args.policy_now else {}
     read = rebuild(store_settings(), args.name, progress=progress_bar(f"rebuild {args.name}"), **extra)
     print(f"Rebuilt {args.name}" + (f" from {read} log entries." if isinstance(read, int) else "."))
     return 0
+
+
+def _view_row(view: dict[str, Any]) -> tuple[Any, ...]:
+    """A view's status line; a view stuck on an event shows the event, since when and the error."""
+    failure = view.get("failure")
+    stuck = (failure.position, when(failure.since), failure.error) if failure is not None else ("-", "-", "-")
+    return (view["view"], view["position"], view["head"], view["lag"], *stuck)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -288,19 +293,21 @@ def _export(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     if bool(args.file) == bool(args.csv):
         raise UsageError("kaizen import: give either FILE.jsonl or --csv FILE.csv")
+    from application.importer import import_file, import_text
+    from interfaces.http.schemas.import_lines import IMPORT_RULES
+
     if args.csv:  # the spreadsheet register becomes the same command log, validated the same way
-        to_jsonl = _optional("application.register_csv", "csv_to_jsonl", "import --csv")
-        import_lines = _optional("application.importer", "import_lines", "import --csv")
+        from application.register_csv import csv_to_jsonl
+
         with open(args.csv, encoding="utf-8-sig") as handle:
-            log = to_jsonl(handle.read())
+            log = csv_to_jsonl(handle.read())
         with _desk() as desk:
-            refs = import_lines(desk, log, progress_bar("import"))
+            refs = import_text(desk, log, IMPORT_RULES, progress_bar("import"))
     else:
         with _desk() as desk:
-            refs = _optional("application.audit", "import_file", "import")(desk, args.file, progress_bar("import"))
-    mapping = refs if isinstance(refs, dict) else getattr(refs, "refs", {})
-    print(f"Imported {len(mapping)} issue(s) and suggestion(s); refs to keys:")
-    print(json.dumps(mapping, ensure_ascii=False, sort_keys=True))
+            refs = import_file(desk, args.file, IMPORT_RULES, progress_bar("import"))
+    print(f"Imported {len(refs)} issue(s) and suggestion(s); refs to keys:")
+    print(json.dumps(refs, ensure_ascii=False, sort_keys=True))
     return 0
 
 

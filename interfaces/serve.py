@@ -1,7 +1,8 @@
 """`kaizen serve`: the HTTP app under gunicorn (production) or Flask's server (`dev=True`).
 
 gunicorn is embedded through `gunicorn.app.base.BaseApplication`, so the CLI needs no config
-file: gthread workers (4 threads each), a 30 s timeout, and every log line (access and error)
+file: gthread workers (4 threads each) that read each request whole before a thread takes it
+(interfaces/slow_clients.py), a 30 s timeout, and every log line (access and error)
 as structlog JSON carrying the request id. Each worker builds its own app after the fork (no
 preloading), so store connections and projection threads are never shared across processes.
 The projections run in a process of their own beside gunicorn (interfaces/projection_process.py);
@@ -24,9 +25,11 @@ from gunicorn.glogging import Logger as GunicornLogger
 from interfaces import projection_process
 from interfaces.http.settings import HttpSettings
 from interfaces.process_tuning import tune_garbage_collection
+from interfaces.slow_clients import BufferingThreadWorker, limits_from_env
 
 THREADS_PER_WORKER = 4
 TIMEOUT_SECONDS = 30
+KEEPALIVE_SECONDS = 5  # an idle kept-alive connection is closed after this (gunicorn's default is 2)
 MAX_DEFAULT_WORKERS = 4
 
 
@@ -158,8 +161,11 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int = THREADS_
     return {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        # gthread whose poller reads each request whole before a thread sees it, with header,
+        # body and keep-alive deadlines: slow clients cost a socket, not a thread.
+        "worker_class": BufferingThreadWorker,
         "threads": threads,
+        "keepalive": KEEPALIVE_SECONDS,
         "timeout": TIMEOUT_SECONDS,
         "graceful_timeout": TIMEOUT_SECONDS,
         "logger_class": StructlogGunicornLogger,
@@ -172,18 +178,52 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int = THREADS_
     }
 
 
-def prepare_store(settings: HttpSettings) -> None:
+def prepare_store(settings: HttpSettings) -> bool:
     """Create the event store's and the views' tables once, in the master, before forking:
-    workers that start together then find them instead of racing to create them."""
+    workers that start together then find them instead of racing to create them.
+
+    A store that refuses the connection (PostgreSQL out of connections, not up yet) is not the
+    end of the server: one line says so, and each worker sets the store up once it can
+    (interfaces/http/store_setup.py). Returns whether the tables were set up here."""
     from application.config import store_settings
     from application.desk import KaizenDesk
+    from application.store_probe import store_reachable
+    from interfaces.http.logs import configure_logging, get_logger
+    from interfaces.http.problems import problem_for
     from projections.read_side import ReadSide
 
     store = store_settings(settings.database_url)
-    desk = KaizenDesk(store)
-    read = ReadSide(store)
-    read.close()
-    desk.close()
+    if store_reachable(store):
+        try:
+            desk = KaizenDesk(store)
+            try:
+                ReadSide(store).close()
+            finally:
+                desk.close()
+            return True
+        except Exception as exc:
+            refused = problem_for(exc)
+            if refused is None or refused.status != 503:
+                raise
+    configure_logging()
+    get_logger("kaizen.serve").warning(
+        "store_refused_at_start", url=store.redacted_url, then="serving; workers set the store up when it answers"
+    )
+    return False
+
+
+def log_connection_budget(database_url: str, workers: int, projections: bool) -> None:
+    """One line at start: how many PostgreSQL connections this server may open (README,
+    "Stores and configuration"), to compare with the server's `max_connections`."""
+    from application.config import connection_budget, store_settings
+    from interfaces.http.logs import configure_logging, get_logger
+
+    store = store_settings(database_url)
+    if store.engine != "postgres":
+        return
+    budget = connection_budget(store, workers, projections)
+    configure_logging()
+    get_logger("kaizen.serve").info("connection_budget", total=budget.total, detail=budget.describe())
 
 
 def run(
@@ -195,7 +235,13 @@ def run(
     threads: int | None = None,
 ) -> None:
     """Serve until stopped (SIGTERM/SIGINT stop gunicorn gracefully)."""
-    settings = HttpSettings(run_projections=start_projections)
+    from application.config import database_url, with_pool_overflow
+
+    workers, threads = workers or default_workers(), threads or THREADS_PER_WORKER
+    # Each pool may grow to one connection per request thread beyond the one it keeps open.
+    url = with_pool_overflow(database_url(), threads)
+    settings = HttpSettings(database_url=url, run_projections=start_projections)
+    limits_from_env()  # a bad header or body timeout stops us here in one line, before any fork
     if start_projections:
         from projections.runner import follow_linger_seconds
 
@@ -209,6 +255,7 @@ def run(
         finally:
             app.extensions["kaizen"].close()
         return
+    log_connection_budget(url, workers, start_projections)
     prepare_store(settings)
     directory, created = prepare_metrics_directory()
     master = os.getpid()
@@ -219,9 +266,7 @@ def run(
         tune_garbage_collection()
     projections = projection_process.start(settings.database_url) if start_projections else None
     try:
-        KaizenServer(
-            settings, gunicorn_options(host, port, workers or default_workers(), threads or THREADS_PER_WORKER)
-        ).run()
+        KaizenServer(settings, gunicorn_options(host, port, workers, threads)).run()
     finally:
         # gunicorn's workers are forked inside run() and leave it by SystemExit, so they unwind
         # through here too: only the master owns the projection process and the metrics directory.

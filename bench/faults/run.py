@@ -1,6 +1,6 @@
-"""`make faults`: the five fault drills, one after the other; exit 1 if any fails.
+"""`make faults`: the six fault drills, one after the other; exit 1 if any fails.
 
-    python -m bench.faults.run [--only kill_master,pg_outage,projection_failover,readonly_sqlite,fuzz]
+    python -m bench.faults.run [--only kill_master,pg_outage,projection_failover,readonly_sqlite,fuzz,slow_clients]
 
 Drill 2 stops and starts the local PostgreSQL cluster (`pg_ctlcluster 15 main`): other users
 of that server see it go away for about 15 s. It is always started again (try/finally). Each
@@ -12,36 +12,30 @@ from __future__ import annotations
 import argparse
 import time
 import traceback
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from bench.common import emit, exit_cleanly_on_sigterm, log, pg_available, table
+from bench.faults import fuzz, kill_master, pg_outage, projection_failover, readonly_sqlite, slow_clients
 from bench.faults.common import DrillCannotRun
 
-DRILLS = ("kill_master", "pg_outage", "projection_failover", "readonly_sqlite", "fuzz")
+Drill = tuple[Callable[[], dict[str, Any]], Callable[[dict[str, Any]], int]]
+DRILL_TABLE: dict[str, Drill] = {
+    "kill_master": (kill_master.run, kill_master.report),
+    "pg_outage": (partial(pg_outage.run, mode="restart"), pg_outage.report),
+    "projection_failover": (projection_failover.run, projection_failover.report),
+    "readonly_sqlite": (readonly_sqlite.run, readonly_sqlite.report),
+    "fuzz": (fuzz.run, fuzz.report),
+    "slow_clients": (slow_clients.run, slow_clients.report),
+}
+DRILLS = tuple(DRILL_TABLE)
 
 
 def run_one(name: str) -> tuple[int, dict[str, Any] | None]:
-    if name == "kill_master":
-        from bench.faults import kill_master as drill
-
-        out = drill.run()
-    elif name == "pg_outage":
-        from bench.faults import pg_outage as drill  # type: ignore[no-redef]
-
-        out = drill.run(mode="restart")
-    elif name == "projection_failover":
-        from bench.faults import projection_failover as drill  # type: ignore[no-redef]
-
-        out = drill.run()
-    elif name == "readonly_sqlite":
-        from bench.faults import readonly_sqlite as drill  # type: ignore[no-redef]
-
-        out = drill.run()
-    else:
-        from bench.faults import fuzz as drill  # type: ignore[no-redef]
-
-        out = drill.run()
-    return drill.report(out), out
+    run, report = DRILL_TABLE[name]
+    out = run()
+    return report(out), out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,27 +8,28 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema
 
 from application.audit import describe_stored, iterate_log, to_json, verify
-from application.importer import ImportLineError, import_lines
+from application.importer import ImportLineError, ImportNotText, import_stream
 from domain.access import role_family
 from interfaces.http.auth import reader, writer
 from interfaces.http.blueprint import Blueprint
+from interfaces.http.bodies import spool_body, streams_body
 from interfaces.http.problems import Problem
-from interfaces.http.services import desk
+from interfaces.http.schemas.common import position_parameter, query_integer
+from interfaces.http.schemas.import_lines import IMPORT_RULES
+from interfaces.http.services import desk, services
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Audit: global log, verification, export, import")
-
-MAX_IMPORT_BYTES = 1024 * 1024
 
 
 class EventsQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    after = position_parameter(load_default=0, metadata={"description": "the last position already read"})
+    limit = query_integer(1, 500, load_default=50)
 
 
 def _auditor() -> None:
@@ -92,23 +93,24 @@ class AuditExport(MethodView):
 @blp.route("/import")
 class Import(MethodView):
     @blp.response(200)
+    @streams_body
     def post(self) -> dict[str, Any]:
-        """Replay a JSON Lines command log with its original times (admin)."""
+        """Replay a JSON Lines command log with its original times (admin).
+
+        The body is spooled to a temporary file, up to `KAIZEN_IMPORT_MAX_MB` (64 MiB), not the
+        1 MiB of every other body: whole command logs come this way."""
         actor = writer()
         if role_family(actor) not in ("admin", "system"):
             raise Problem(403, f"role {actor.role} may not import history")
         ctype = (request.mimetype or "").lower()
         if ctype not in ("application/x-ndjson", "application/jsonl", "application/json-lines", "text/plain"):
             raise Problem(415, "send the command log as application/x-ndjson (JSON Lines)")
-        raw = request.get_data(cache=False)
-        if len(raw) > MAX_IMPORT_BYTES:
-            raise Problem(413, "an import over HTTP is limited to 1 MiB; use `kaizen import` for larger files")
+        limit = services().settings.import_max_bytes
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
+            with spool_body(limit) as handle:  # 413 past KAIZEN_IMPORT_MAX_MB, nothing written
+                refs = import_stream(desk(), handle, IMPORT_RULES)
+        except (UnicodeDecodeError, ImportNotText):
             raise Problem(400, "the body is not UTF-8") from None
-        try:
-            refs = import_lines(desk(), text)
         except ImportLineError as exc:
             raise Problem(422, str(exc), errors={"body": [str(exc)]}) from None
         return {"refs": refs}

@@ -12,7 +12,7 @@ import structlog
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from interfaces.http import metrics, ratelimit
+from interfaces.http import bodies, metrics, ratelimit
 from interfaces.http.api import problem_from_http
 from interfaces.http.auth import authenticate_request
 from interfaces.http.logs import get_logger
@@ -37,28 +37,36 @@ def _start() -> None:
     structlog.contextvars.bind_contextvars(request_id=g.request_id)
 
 
+def _matched_view() -> Any:
+    view: Any = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    return view
+
+
 def _declares_json_body() -> bool:
     """Whether the matched view takes a JSON body (a flask-smorest `arguments` schema in the body).
 
     Read from the same documentation flask-smorest builds the OpenAPI document from, so a route
     that takes another media type (the JSON Lines import) is not held to the JSON rule.
     """
-    view: Any = current_app.view_functions.get(request.endpoint or "")
-    view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        view = getattr(view_class, request.method.lower(), None)
-    parameters = (getattr(view, "_apidoc", None) or {}).get("arguments", {}).get("parameters", [])
+    parameters = (getattr(_matched_view(), "_apidoc", None) or {}).get("arguments", {}).get("parameters", [])
     return any(isinstance(p, dict) and p.get("in") == "json" for p in parameters)
 
 
 def _guard_body() -> None:
     """Reject a body that is too large (413), not JSON (415) or not parseable (400) before the route runs.
 
-    Only for routes that exist and take JSON: an unknown URL answers 404 whatever its body.
+    Only for routes that exist: an unknown URL answers 404 whatever its body. The body is read
+    counted (interfaces/http/bodies.py), never cut short; a route marked `@streams_body` (the
+    import) reads its own, under its own limit.
     """
     if request.method not in BODY_METHODS or request.routing_exception is not None:
         return
-    data = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    if getattr(_matched_view(), bodies.STREAMS_BODY, False):
+        return
+    data = bodies.read_body(current_app.extensions["kaizen"].settings.max_body)
     if not data or not _declares_json_body():
         return
     if not is_json(request.mimetype):

@@ -29,6 +29,11 @@ TOKEN_CACHE_ENV = "KAIZEN_TOKEN_CACHE_SECONDS"
 # takes to switch windows, and still saves all but one store read per token per second.
 DEFAULT_TOKEN_CACHE_SECONDS = 1.0
 MAX_TOKEN_CACHE_SECONDS = 300.0
+IMPORT_MAX_ENV = "KAIZEN_IMPORT_MAX_MB"
+# `POST /import` takes whole command logs: a year of a busy desk is a few MiB of JSON Lines, so
+# 64 MiB leaves room without letting one request fill a disk (the body is spooled to a file).
+DEFAULT_IMPORT_MAX_MB = 64.0
+MAX_IMPORT_MAX_MB = 4096.0
 SECONDS_PER_UNIT = {"s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0}
 MAX_RATE = 1_000_000.0
 
@@ -82,6 +87,22 @@ def token_cache_from_env(env: Mapping[str, str] | None = None) -> float:
     )
 
 
+def import_max_bytes_from_env(env: Mapping[str, str] | None = None) -> int:
+    """`KAIZEN_IMPORT_MAX_MB` read now: the largest `POST /import` body, in MiB (0 to 4,096; 0
+    refuses every import body over HTTP); unset or empty means 64. A bad value raises
+    ConfigurationError, so `kaizen serve` stops on it in one line."""
+    megabytes = number_from_env(IMPORT_MAX_ENV, DEFAULT_IMPORT_MAX_MB, MAX_IMPORT_MAX_MB, "MiB", "64 or 0.5", env)
+    return int(megabytes * MIB)
+
+
+def view_stall_from_env(env: Mapping[str, str] | None = None) -> float:
+    """`KAIZEN_VIEW_STALL_SECONDS` read now: how long a view may fail on one event before
+    `/readyz` says 503 (projections/stalls.py); a bad value raises ConfigurationError."""
+    from projections.stalls import stall_seconds
+
+    return stall_seconds(env)
+
+
 @dataclass(frozen=True)
 class HttpSettings:
     """Settings of one app instance.
@@ -96,6 +117,8 @@ class HttpSettings:
     limiter's clock, separate from `clock` because buckets must not jump with the wall clock.
     `token_cache_seconds` (`KAIZEN_TOKEN_CACHE_SECONDS`) is how long a worker may trust a
     token as it read it, so how long another process's revocation may take to reach it.
+    `max_body` bounds every body but the import's, which has `import_max_bytes`
+    (`KAIZEN_IMPORT_MAX_MB`); both are enforced by counting (interfaces/http/bodies.py).
     """
 
     database_url: str | None = None
@@ -107,3 +130,5 @@ class HttpSettings:
     rate_limit: RateLimit | None = field(default_factory=rate_limit_from_env)
     monotonic: Callable[[], float] = field(default=time.monotonic)
     token_cache_seconds: float = field(default_factory=token_cache_from_env)
+    view_stall_seconds: float = field(default_factory=view_stall_from_env)  # KAIZEN_VIEW_STALL_SECONDS
+    import_max_bytes: int = field(default_factory=import_max_bytes_from_env)

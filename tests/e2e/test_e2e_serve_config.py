@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from gunicorn.workers.gthread import ThreadWorker
 
 from interfaces import process_tuning, serve
+from interfaces.slow_clients import BufferingThreadWorker
 
 
 def test_gunicorn_options_follow_the_serving_rules(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(serve.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert serve.default_workers() == 4
-    monkeypatch.setattr(serve.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert serve.default_workers() == 3
     options = serve.gunicorn_options("0.0.0.0", 8123, 2)
     assert options["bind"] == "0.0.0.0:8123" and options["workers"] == 2
-    assert options["worker_class"] == "gthread" and options["threads"] == 4 and options["timeout"] == 30
+    assert options["worker_class"] is BufferingThreadWorker and options["threads"] == 4 and options["timeout"] == 30
+    assert issubclass(BufferingThreadWorker, ThreadWorker) and options["keepalive"] == 5  # gthread, requests read whole
     assert options["logger_class"] is serve.StructlogGunicornLogger and options["child_exit"] is serve.child_exit
     assert serve.gunicorn_options("0.0.0.0", 8123, 8, 1)["threads"] == 1  # `kaizen serve --threads 1`
 
