@@ -6,6 +6,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from application.base import DeskBase
 from application.context import Context, Receipt
+from application.errors import StaleVersion
 from domain.health import HealthCheck, Quarter, authorise_measurement
 
 
@@ -35,7 +36,11 @@ class HealthCheckCommands(DeskBase):
         name = str(Quarter.parse(quarter))
 
         def attempt() -> Receipt:
-            check = self.get_health_check(name) or HealthCheck.start(name, ctx.actor, self.now(ctx))
+            found = self.get_health_check(name)
+            current = found.version if found is not None else 0  # the ETag a GET answered
+            if ctx.expected_version is not None and current != ctx.expected_version:
+                raise StaleVersion(ctx.expected_version, current)
+            check = found or HealthCheck.start(name, ctx.actor, self.now(ctx))
             check.record_measurement(
                 module,
                 ctx.actor,

@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from application.base import DeskBase
 from application.context import Context
-from application.errors import NotFound
+from application.errors import ConcurrencyExhausted, NotFound
 from domain.token import ApiToken, parse_token
 
 
@@ -33,6 +34,10 @@ class TokenSummary:
     subject: str
     issued_at: datetime
     revoked_at: datetime | None
+    ended_sessions: frozenset[str] = frozenset()  # digests of console sessions signed out
+
+
+SAVE_ATTEMPTS = 5
 
 
 class TokensRead:
@@ -86,9 +91,30 @@ class TokenCommands(DeskBase):
         self._tokens_read.forget(token_id)
 
     def token_status(self, token_id: str) -> TokenSummary:
-        """A token's role, subject and revocation, by its public id (never by its secret)."""
+        """A token's role, subject, revocation and ended console sessions, by its public id
+        (never by its secret): read from the store, so what another process did counts at once."""
         token = self._token(token_id)
-        return TokenSummary(token.token_id, token.role, token.subject, token.issued_at, token.revoked_at)
+        return TokenSummary(
+            token.token_id,
+            token.role,
+            token.subject,
+            token.issued_at,
+            token.revoked_at,
+            frozenset(token.ended_sessions),
+        )
+
+    def end_console_session(self, ctx: Context, token_id: str, session_digest: str, until: datetime) -> None:
+        """Sign out one console session opened with this token, in every process (see domain.token)."""
+
+        for _ in range(SAVE_ATTEMPTS):  # another sign-out of the same token may save first
+            token = self._token(token_id)
+            token.end_console_session(session_digest, until, ctx.actor, self.now(ctx))
+            try:
+                self.save(token)
+                return
+            except IntegrityError:
+                continue
+        raise ConcurrencyExhausted("too many concurrent sign-outs; retry")
 
     def _token(self, token_id: str) -> ApiToken:
         try:

@@ -54,10 +54,27 @@ def can_see_issue(actor: Actor, issue: Any) -> bool:
 def authorise_issue(actor: Actor, action: str, issue: Any | None) -> None:
     """Raise AccessDenied unless `actor` may perform `action` (on `issue`, when it exists)."""
     if issue is not None and not can_see_issue(actor, issue):
-        raise AccessDenied("issue not found", visible=False)
+        raise AccessDenied(f"issue {issue.key} was not found", visible=False)  # as if it did not exist
     allowed = ISSUE_ACTIONS.get(action, ADMIN_ONLY)
     if role_family(actor) not in allowed:
         raise AccessDenied(f"role {actor.role} may not {action} issues", visible=True)
+
+
+def can_see_suggestion(actor: Actor) -> bool:
+    """Suggestions are staff's ideas about their own use of the ERP; the Suggestion aggregate
+    names no vendor, so no suggestion is a vendor's to assess and a vendor sees none."""
+    return role_family(actor) != "vendor"
+
+
+def sees_voters(actor: Actor) -> bool:
+    """Who voted for what, and who was rewarded with how much, is personal: administrators and
+    auditors see it; everyone else sees counts (and their own vote or reward)."""
+    return role_family(actor) in READ_ALL
+
+
+def can_see_policy(actor: Actor, vendor: str) -> bool:
+    """A vendor reads its own SLA policy (its contract with the company), not its competitors'."""
+    return role_family(actor) != "vendor" or actor.vendor == vendor
 
 
 def authorise_suggestion(actor: Actor, action: str) -> None:

@@ -1,5 +1,9 @@
 """API tokens as an aggregate: issued and revoked as events, so who could act is auditable.
 
+A console session is opened with a token and belongs to it: signing out records that one
+session ended (by a digest of its random id), on the token the console re-reads on every page
+anyway, so a replayed cookie is refused in every process at no extra read.
+
 Only a SHA-256 digest of the secret is stored. Tokens carry 256 bits of randomness, so a
 fast hash is enough (a slow password hash protects low-entropy secrets, which these are not).
 """
@@ -50,6 +54,7 @@ class ApiToken(KaizenAggregate):
         self.issued_at = occurred_at
         self.revoked_at: datetime | None = None
         self.status = "active"
+        self.ended_sessions: dict[str, datetime] = {}
 
     @classmethod
     def issue(cls, role: str, subject: str, actor: Actor, occurred_at: datetime) -> tuple[ApiToken, str]:
@@ -82,3 +87,18 @@ class ApiToken(KaizenAggregate):
     def _revoked(self, actor: Actor, occurred_at: datetime) -> None:
         self.revoked_at = occurred_at
         self.status = "revoked"
+
+    def end_console_session(self, session_digest: str, until: datetime, actor: Actor, occurred_at: datetime) -> None:
+        """Sign one console session out; `until` is when its cookie would have expired anyway."""
+        if not re.fullmatch(r"[0-9a-f]{64}", session_digest):
+            raise InvalidCommand("a console session is named by the SHA-256 digest of its id", "session")
+        self._console_session_ended(session_digest=session_digest, until=until, actor=actor, occurred_at=occurred_at)
+
+    @event("ConsoleSessionEnded")
+    def _console_session_ended(self, session_digest: str, until: datetime, actor: Actor, occurred_at: datetime) -> None:
+        # Sessions whose cookies have expired need no entry any more: the list stays short.
+        self.ended_sessions = {d: u for d, u in self.ended_sessions.items() if u > occurred_at}
+        self.ended_sessions[session_digest] = until
+
+    def console_session_ended(self, session_digest: str) -> bool:
+        return session_digest in self.ended_sessions

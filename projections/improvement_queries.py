@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.access import can_see_suggestion
 from domain.actor import Actor
 from domain.health import Quarter
 from projections.agenda import build_agenda, list_meetings
@@ -38,7 +39,9 @@ class SuggestionQueries:
     def list(
         self, sort: str, status: str | None, limit: int, cursor: str | None, viewer: Actor, now: datetime
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """Every caller may read suggestions (api.md); `viewer` is accepted for symmetry with issues."""
+        """Every caller but a vendor reads the ranking (`domain.access.can_see_suggestion`)."""
+        if not can_see_suggestion(viewer):
+            return [], None
         return list_suggestions(self.store, sort or "votes", status, limit, cursor, now)
 
 

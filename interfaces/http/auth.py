@@ -7,18 +7,18 @@ importer); this module only adds what is specific to HTTP: the 401 challenge, th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from flask import g, request
 
 from application.tokens import Principal
 from domain.actor import Actor
+from domain.errors import InvalidCommand
+from domain.values import identifier
 from interfaces.http.problems import Problem, unauthenticated, validation_problem
 from interfaces.http.services import desk, services
 
 ON_BEHALF_OF = "X-On-Behalf-Of"
-EMPLOYEE_PATTERN = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
 READ_ONLY_ROLES = frozenset({"auditor"})
 # The resources; the OpenAPI document, the docs and the operations endpoints are open.
 PROTECTED_BLUEPRINTS = frozenset(
@@ -51,16 +51,25 @@ def _bearer_token() -> str:
 
 
 def _employee(principal: Principal) -> str | None:
-    """The employee an app acts for; ignored for every other role (they act as themselves)."""
+    """The employee an app acts for; ignored for every other role (they act as themselves).
+
+    The id becomes the `actor` of events forever, so it is read as what the app sent: HTTP
+    header bytes arrive through WSGI decoded as Latin-1, and apps send UTF-8 (`ＡLICE` would
+    otherwise be stored as `ï¼¡LICE`). Then it must be a person id like any other
+    (`domain.values.identifier`: one line, no controls, no surrounding blanks, bounded)."""
     if principal.role != "app":
         return None
-    value = request.headers.get(ON_BEHALF_OF)
-    if value is None:
+    raw = request.headers.get(ON_BEHALF_OF)
+    if raw is None:
         return None
-    value = value.strip()
-    if not EMPLOYEE_PATTERN.match(value):
-        raise validation_problem({ON_BEHALF_OF: ["must be an employee id of 1 to 200 printable characters"]})
-    return value
+    try:
+        value = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise validation_problem({ON_BEHALF_OF: ["must be UTF-8"]}, f"{ON_BEHALF_OF} is not valid UTF-8") from None
+    try:
+        return identifier(value, ON_BEHALF_OF)
+    except InvalidCommand as refused:
+        raise validation_problem({ON_BEHALF_OF: [str(refused)]}, str(refused)) from None
 
 
 def caller() -> Caller:

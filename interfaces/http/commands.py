@@ -20,14 +20,15 @@ from domain.actor import Actor
 from interfaces.http import metrics
 from interfaces.http.auth import caller, writer
 from interfaces.http.presenters import issue_view, suggestion_view
-from interfaces.http.problems import Problem, validation_problem
+from interfaces.http.problems import validation_problem
+from interfaces.http.reading import not_found
 from interfaces.http.schemas.issues import IssueSchema
 from interfaces.http.schemas.suggestions import SuggestionSchema
 from interfaces.http.services import desk
 
 Answer = tuple[dict[str, Any], int, dict[str, str]]
 Command = Callable[[Context], Receipt]
-IF_MATCH = re.compile(r'^\s*(?:W/)?"?([0-9]{1,18})"?\s*$')
+IF_MATCH = re.compile(r'^\s*(?:W/)?(?:"([0-9]{1,18})"|([0-9]{1,18}))\s*$')  # "3", W/"3" or bare 3
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -39,7 +40,7 @@ def expected_version() -> int | None:
     match = IF_MATCH.match(raw)
     if match is None:
         raise validation_problem({"If-Match": ['must be an ETag of this API, like "3"']})
-    return int(match.group(1))
+    return int(match.group(1) or match.group(2))
 
 
 def idempotency_key() -> str | None:
@@ -102,13 +103,13 @@ def issue_command(name: str, call: Command, key: str | None = None) -> Answer:
     def render_now(actor: Actor) -> dict[str, Any]:
         issue = desk().get_issue(key or "")
         if not can_see_issue(actor, issue):
-            raise Problem(404)
+            raise not_found("issue", issue.key)
         return dict(IssueSchema().dump(issue_view(issue, actor)))
 
     receipt, actor = _run(name, call, render_now if key else None)
     issue = receipt.aggregate if not receipt.replayed else desk().get_issue(receipt.key, version=receipt.version)
     if not can_see_issue(actor, issue):
-        raise Problem(404, "no such resource")
+        raise not_found("issue", issue.key)
     headers = receipt_headers(receipt, issue.version)
     status = 201 if receipt.created else 200
     if receipt.created:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 
-from application.context import Context
-from domain.access import can_see_issue, role_family
+from domain.access import can_see_issue, can_see_policy, role_family
 from interfaces.http.auth import reader, writer
 from interfaces.http.blueprint import Blueprint
+from interfaces.http.commands import command_context
+from interfaces.http.csv_export import csv_response
 from interfaces.http.presenters import history_page, json_safe
 from interfaces.http.problems import Problem
-from interfaces.http.schemas.common import HistoryQuerySchema
+from interfaces.http.reading import not_found, wait_for_views
+from interfaces.http.schemas.common import (
+    HistoryQuerySchema,
+    position_parameter,
+    query_text,
+    query_time,
+    single_line,
+)
 from interfaces.http.services import desk, services
 
 blp = Blueprint("compliance", __name__, url_prefix="/api/v1", description="SLA clocks, policies and reports")
@@ -32,30 +38,33 @@ class StrictSchema(Schema):
 
 
 class PeriodQuery(StrictSchema):
-    from_ = fields.DateTime(data_key="from", load_default=None)
-    to = fields.DateTime(load_default=None)
+    # A time without an offset has always meant UTC here; the bounds are every time's (1970-2200).
+    from_ = query_time(data_key="from", load_default=None, default_timezone=UTC)
+    to = query_time(load_default=None, default_timezone=UTC)
     priority = fields.String(load_default=None, validate=validate.OneOf(["P1", "P2", "P3", "P4"]))
     group_by = fields.String(
         load_default="vendor", validate=validate.OneOf(["vendor", "priority", "module", "site", "month"])
     )
-    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
-    vendor = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    min_position = position_parameter(load_default=None)
+    vendor = query_text(64, load_default=None)
     module = fields.String(
         load_default=None,
         validate=validate.OneOf(
             ["finance", "warehouse", "production", "sales", "purchasing", "hr", "reporting", "other"]
         ),
     )
-    site = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    site = query_text(64, load_default=None)
 
 
 class AtRiskQuery(StrictSchema):
-    within = fields.String(load_default="4h", validate=validate.Regexp(WITHIN, error="use e.g. 4h or 90m"))
-    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    within = fields.String(
+        load_default="4h", validate=[validate.Regexp(WITHIN, error="use e.g. 4h or 90m"), single_line]
+    )
+    min_position = position_parameter(load_default=None)
 
 
 class SlaQuery(StrictSchema):
-    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    min_position = position_parameter(load_default=None)
 
 
 class PolicySchema(StrictSchema):
@@ -72,15 +81,20 @@ def _read_side() -> Any:
 
 
 def _caught_up(min_position: int | None) -> Any:
+    """`?min_position=` or `X-Min-Position`, read and bounded as on every other view query."""
     read = _read_side()
-    wanted = min_position if min_position is not None else request.headers.get("X-Min-Position", type=int)
-    if wanted:
-        read.wait_for(wanted, services().settings.read_wait_seconds)
+    wait_for_views(read, min_position)
     return read
 
 
 def _now() -> datetime:
     return services().settings.clock()
+
+
+def _policy_reader(vendor: str) -> None:
+    """A vendor reads only its own policy; another vendor's answers the 404 of a missing one."""
+    if not can_see_policy(reader(), vendor):
+        raise not_found("SLA policy", vendor)
 
 
 def _reports_reader() -> Any:
@@ -94,15 +108,7 @@ def _answer(items: list[dict[str, Any]], name: str) -> Response | dict[str, Any]
     """JSON by default; CSV when the client asks for text/csv."""
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     if best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]:
-        out = io.StringIO()
-        columns = list(items[0].keys()) if items else []
-        writer_ = csv.DictWriter(out, fieldnames=columns)
-        writer_.writeheader()
-        for item in items:
-            writer_.writerow({k: json_safe(v) for k, v in item.items()})
-        return Response(
-            out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
-        )
+        return csv_response(items, f"{name}.csv")
     return {"items": json_safe(items), "next_cursor": None}
 
 
@@ -127,7 +133,7 @@ class IssueSla(MethodView):
 class VendorPolicy(MethodView):
     @blp.response(200)
     def get(self, vendor: str) -> Response:
-        reader()
+        _policy_reader(vendor)
         policy = desk().get_policy(vendor)
         body = {
             "vendor": vendor,
@@ -147,9 +153,7 @@ class VendorPolicy(MethodView):
             raise Problem(403, f"role {actor.role} may not change SLA policies")
         if document.get("labels") is None:
             document.pop("labels", None)
-        match = request.headers.get("If-Match", "").strip().strip('"')
-        expected = int(match) if match.isdigit() else None
-        receipt = desk().put_policy(Context(actor, expected_version=expected), vendor, document)
+        receipt = desk().put_policy(command_context(), vendor, document)  # If-Match as every command reads it
         policy = desk().get_policy(vendor)
         body = {
             "vendor": vendor,
@@ -174,7 +178,7 @@ class VendorPolicyHistory(MethodView):
         Oldest first, `?limit=` (default 50, max 500) events a page; pass `next_cursor` back as
         `?cursor=` for the next page (null on the last one).
         """
-        reader()
+        _policy_reader(vendor)
         return history_page(desk().policy_history_page(vendor, query["limit"], query["after"]))
 
 

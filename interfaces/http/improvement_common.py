@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -14,7 +11,7 @@ from flask import Response, request
 from domain.access import role_family
 from domain.actor import Actor
 from interfaces.http.auth import reader
-from interfaces.http.presenters import json_safe
+from interfaces.http.csv_export import csv_response
 from interfaces.http.problems import Problem
 from interfaces.http.reading import read_side, wait_for_views
 from interfaces.http.services import services
@@ -66,20 +63,4 @@ def wants(fmt: str | None, *choices: str) -> str:
 
 def csv_answer(rows: Iterable[dict[str, Any]], name: str, columns: list[str] | None = None) -> Response:
     """CSV with a header row; values as JSON would show them (UTC times, dates, decimals)."""
-    rows = list(rows)
-    out = io.StringIO()
-    fieldnames = columns or (list(rows[0].keys()) if rows else [])
-    writer_ = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore")
-    writer_.writeheader()
-    for row in rows:
-        writer_.writerow({k: _cell(v) for k, v in row.items()})
-    return Response(
-        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    )
-
-
-def _cell(value: Any) -> Any:
-    plain = json_safe(value)
-    if isinstance(plain, list | dict):
-        return json.dumps(plain, ensure_ascii=False, sort_keys=True)
-    return "" if plain is None else plain
+    return csv_response(rows, f"{name}.csv", columns)

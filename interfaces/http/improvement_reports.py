@@ -48,7 +48,7 @@ def _measurements_view(quarter: str, check: HealthCheck | None) -> dict[str, Any
 @blp.route("/health-checks/<quarter>/measurements", methods=["POST"])
 @blp.arguments(MeasurementSchema)
 @blp.response(201)
-@errors(blp, 400, 401, 403, 404, 409, 413, 415, 422, 503)
+@errors(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
 def post_measurement(body: dict[str, Any], quarter: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     """Post a module's figures for the quarter (0 to 1): data accuracy, process execution rate, user
     activity. A figure left out keeps its earlier value; a later figure corrects an earlier one."""
@@ -70,11 +70,13 @@ def post_measurement(body: dict[str, Any], quarter: str) -> tuple[dict[str, Any]
 @blp.route("/health-checks/<quarter>", methods=["GET"])
 @blp.response(200)
 @errors(blp, 401, 403, 404, 503)
-def get_measurements(quarter: str) -> dict[str, Any]:
-    """The measurements posted for the quarter, per module, with who posted them and when"""
+def get_measurements(quarter: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The measurements posted for the quarter, per module, with who posted them and when;
+    `ETag` is the version a POST may name in `If-Match`"""
     internal_reader("health checks")
     name = _quarter(quarter)
-    return _measurements_view(name, desk().get_health_check(name))
+    view = _measurements_view(name, desk().get_health_check(name))
+    return view, 200, {"ETag": f'"{view["version"]}"'}
 
 
 @blp.route("/reports/health-check", methods=["GET"])

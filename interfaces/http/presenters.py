@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from application.reading import HistoryPage
-from domain.access import role_family
+from domain.access import role_family, sees_voters
 from domain.actor import Actor
 from domain.issue import Issue
 from domain.suggestion import Suggestion
@@ -102,7 +102,8 @@ def issue_view(issue: Issue, viewer: Actor) -> dict[str, Any]:
 
 
 def suggestion_view(suggestion: Suggestion, viewer: Actor) -> dict[str, Any]:
-    """Votes as a count (who voted is not shown), plus whether the viewer is one of them."""
+    """Votes as a count (who voted is not shown), plus whether the viewer is one of them; rewards
+    in full for administrators and auditors, otherwise only the viewer's own (and how many)."""
     decision = suggestion.decision
     review = suggestion.review
     return {
@@ -121,7 +122,12 @@ def suggestion_view(suggestion: Suggestion, viewer: Actor) -> dict[str, Any]:
         "review": {**review, "at": utc(review.get("at"))} if review else None,
         "decision": {**decision, "at": utc(decision.get("at"))} if decision else None,
         "implemented_at": utc(suggestion.implemented_at),
-        "rewards": [{**r, "at": utc(r.get("at"))} for r in suggestion.rewards],
+        "rewards": [
+            {**r, "at": utc(r.get("at"))}
+            for r in suggestion.rewards
+            if sees_voters(viewer) or r.get("recipient") == viewer.id
+        ],
+        "reward_count": len(suggestion.rewards),
         "updated_at": utc(suggestion.updated_at),
         "version": suggestion.version,
     }
@@ -147,12 +153,49 @@ def history_view(entries: list[dict[str, Any]], viewer: Actor) -> list[dict[str,
     return items
 
 
-def history_page(page: HistoryPage, viewer: Actor | None = None) -> dict[str, Any]:
+REDACTED = "[redacted]"
+VOTE_EVENTS = frozenset({"Voted", "VoteWithdrawn"})
+
+
+def suggestion_history_view(entries: list[dict[str, Any]], viewer: Actor) -> list[dict[str, Any]]:
+    """A suggestion's events, with who voted and who was paid how much withheld from those who
+    may only see counts (`domain.access.sees_voters`).
+
+    A vote of someone else is still listed (its type, version and times: the count can be
+    followed), but its actor, data and hash are withheld; the hash too, because the hash of a
+    known event shape over a guessed voter id would confirm the guess. A merge shows how many
+    votes moved, not whose; a reward someone else received shows neither amount nor recipient.
+    The viewer's own votes and rewards are shown whole."""
+    if sees_voters(viewer):
+        return history_view(entries, viewer)
+    private = []
+    for entry in entries:
+        data = entry["data"]
+        if entry["type"] in VOTE_EVENTS and entry["actor"] != viewer.id:
+            entry = {**entry, "actor": REDACTED, "actor_role": REDACTED, "via": None, "data": {"redacted": True}}
+            entry["hash"] = None
+        elif entry["type"] == "DuplicateAbsorbed":
+            moved = {"source": data.get("source"), "votes_moved": len(data.get("voters") or []), "redacted": True}
+            entry = {**entry, "data": moved, "hash": None}
+        elif entry["type"] == "Rewarded" and data.get("recipient") != viewer.id:
+            entry = {**entry, "data": {"redacted": True}, "hash": None}
+        private.append(entry)
+    return history_view(private, viewer)
+
+
+def history_page(page: HistoryPage, viewer: Actor | None = None, votes_private: bool = False) -> dict[str, Any]:
     """A page of history as the contract pages every list: the cursor is the last version given.
 
     With a viewer, internal comments are withheld as in `history_view`; without one (meetings,
-    SLA policies, which carry none), the events are only made JSON-safe."""
+    SLA policies, which carry none), the events are only made JSON-safe. `votes_private` (a
+    suggestion's history) withholds voters and rewards as in `suggestion_history_view`."""
+    if viewer is None:
+        items = json_safe(page.entries)
+    elif votes_private:
+        items = suggestion_history_view(page.entries, viewer)
+    else:
+        items = history_view(page.entries, viewer)
     return {
-        "items": history_view(page.entries, viewer) if viewer is not None else json_safe(page.entries),
+        "items": items,
         "next_cursor": str(page.after) if page.after is not None else None,
     }

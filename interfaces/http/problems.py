@@ -176,7 +176,7 @@ def problem_for(exc: BaseException) -> Problem | None:
     if isinstance(exc, Problem):
         return exc
     if isinstance(exc, AccessDenied):
-        return Problem(403, str(exc)) if exc.visible else Problem(404, "no such resource")
+        return Problem(403, str(exc)) if exc.visible else Problem(404, str(exc))  # worded as NotFound is
     if isinstance(exc, NotFound):
         return Problem(404, str(exc))
     if isinstance(exc, StaleVersion):

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import request
+from marshmallow import ValidationError
 
-from domain.access import can_see_issue
+from application.errors import NotFound
+from domain.access import can_see_issue, can_see_suggestion
 from domain.actor import Actor
 from domain.issue import Issue
 from interfaces.http.problems import Problem, validation_problem
+from interfaces.http.schemas.common import LARGEST_POSITION, position_parameter
 from interfaces.http.services import desk, services
 
-POSITION = re.compile(r"^[0-9]{1,18}$")
+HEADER_POSITION = position_parameter()
+"""The header is read by the same field as `?min_position=`."""
 
 
 def read_side() -> Any:
@@ -31,9 +34,11 @@ def min_position(query_value: int | None) -> int | None:
     raw = request.headers.get("X-Min-Position")
     if raw is None:
         return None
-    if not POSITION.match(raw.strip()):
-        raise validation_problem({"X-Min-Position": ["must be a non-negative integer"]})
-    return int(raw.strip())
+    try:
+        found: int = HEADER_POSITION.deserialize(raw.strip())
+    except ValidationError:
+        raise validation_problem({"X-Min-Position": [f"must be a position from 0 to {LARGEST_POSITION}"]}) from None
+    return found
 
 
 def wait_for_views(read: Any, query_value: int | None) -> None:
@@ -46,12 +51,24 @@ def wait_for_views(read: Any, query_value: int | None) -> None:
     read.wait_for(min(position, head), timeout=services().settings.read_wait_seconds)
 
 
+def not_found(kind: str, key: str) -> NotFound:
+    """The 404 of a resource that does not exist; one that is not the caller's raises the very
+    same, so the answer (title, detail, headers) does not tell the two apart."""
+    return NotFound(f"{kind} {key} was not found")
+
+
 def visible_issue(key: str, viewer: Actor) -> Issue:
     """The issue as it is now, or 404 for anyone who may not see it."""
     current = desk().get_issue(key)
     if not can_see_issue(viewer, current):
-        raise Problem(404, "no such resource")
+        raise not_found("issue", key)
     return current
+
+
+def may_see_suggestion(key: str, viewer: Actor) -> None:
+    """404, as for a key that does not exist, unless the viewer may see suggestions at all."""
+    if not can_see_suggestion(viewer):
+        raise not_found("suggestion", key)
 
 
 def seen_issue(key: str, viewer: Actor) -> Issue:
@@ -59,7 +76,7 @@ def seen_issue(key: str, viewer: Actor) -> Issue:
     something else (its history, a past version), so only its version and key may be read."""
     current = desk().glance(key, Issue)
     if not can_see_issue(viewer, current):
-        raise Problem(404, "no such resource")
+        raise not_found("issue", key)
     return current
 
 

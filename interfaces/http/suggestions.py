@@ -1,6 +1,8 @@
 """Suggestion routes: submit, vote, discuss, merge, review, decide, implement, reward.
 
-Every caller may read suggestions; who may change them is `domain.access`'s table.
+Every caller but a vendor may read suggestions (`domain.access.can_see_suggestion`); who voted
+and who was rewarded is shown to administrators and auditors only; who may change them is
+`domain.access`'s table.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from interfaces.http.commands import Answer, suggestion_command
 from interfaces.http.logs import get_logger
 from interfaces.http.presenters import history_page, suggestion_view
 from interfaces.http.problems import Problem, validation_problem
-from interfaces.http.reading import as_of_version, chosen_version, read_side, wait_for_views
+from interfaces.http.reading import as_of_version, chosen_version, may_see_suggestion, read_side, wait_for_views
 from interfaces.http.schemas.common import HistoryQuerySchema, HistorySchema, NoBodySchema, VersionQuerySchema
 from interfaces.http.schemas.suggestions import (
     DecisionSchema,
@@ -97,7 +99,7 @@ def submit(body: dict[str, Any]) -> Answer:
 @blp.response(200, SuggestionPageSchema)
 @errors(blp, 401, 422, 503)
 def list_suggestions(query: dict[str, Any]) -> dict[str, Any]:
-    """Rank suggestions by votes, trending (recent votes weigh more), score or recency; every caller may read"""
+    """Rank suggestions by votes, trending (recent votes weigh more), score or recency; vendors see none"""
     actor = reader()
     read = read_side()
     queries = getattr(read, "suggestions", None)
@@ -121,6 +123,7 @@ def list_suggestions(query: dict[str, Any]) -> dict[str, Any]:
 def suggestion(query: dict[str, Any], key: str) -> Answer:
     """The suggestion now, or as it was (`?version=n` or `?as_of=<time>`)"""
     actor = reader()
+    may_see_suggestion(key, actor)
     current = desk().get_suggestion(key)
     shown = as_of_version(current, chosen_version(key, query), desk().get_suggestion)
     return suggestion_view(shown, actor), 200, {"ETag": f'"{shown.version}"'}
@@ -137,8 +140,9 @@ def history(query: dict[str, Any], key: str) -> dict[str, Any]:
     `?cursor=` for the next page (null on the last one).
     """
     actor = reader()
+    may_see_suggestion(key, actor)
     desk().get_suggestion(key)
-    return history_page(desk().history_page(key, query["limit"], query["after"]), actor)
+    return history_page(desk().history_page(key, query["limit"], query["after"]), actor, votes_private=True)
 
 
 # -- commands ---------------------------------------------------------------------------------

@@ -83,12 +83,21 @@ def _failure(exc: Exception) -> ResponseReturnValue:
     return _error_page(problem.status, problem.detail or problem.title)
 
 
-def _error_page(status: int, detail: str) -> Response:
-    body = render_template("console/error.html", status=status, detail=detail, request_id=g.get("request_id"))
+def _error_page(status: int, detail: str, **context: Any) -> Response:
+    body = render_template(
+        "console/error.html", status=status, detail=detail, request_id=g.get("request_id"), **context
+    )
     response = Response(body, status=status, mimetype="text/html")
     if status == 503:
         response.headers["Retry-After"] = "5"
     return response
+
+
+def unrouted_page(exc: HTTPException) -> Response:
+    """The error page for a URL under /console that no console route matched (a 404, or a 405
+    for another method): Flask runs neither this blueprint's error handler nor its context
+    processor for such a request, so the page's common context is passed by hand."""
+    return _error_page(exc.code or 404, exc.description or "", **_common())
 
 
 def page(template: str, **context: Any) -> str:
@@ -160,7 +169,8 @@ def _navigation() -> list[tuple[str, str]]:
     if viewer.family == "vendor":
         items.append(("console.own_vendor", "Vendor"))
     items.append(("console.issues", "Issues"))
-    items.append(("console.suggestions", "Suggestions"))
+    if viewer.family != "vendor":  # no suggestion is a vendor's (domain.access.can_see_suggestion)
+        items.append(("console.suggestions", "Suggestions"))
     if viewer.is_one_of("admin", "auditor"):
         items += [("console.agenda", "Agenda"), ("console.health_check", "Health check")]
     return items

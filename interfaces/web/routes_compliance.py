@@ -13,15 +13,11 @@ Who may open them is the reports' rule: administrators, auditors, and vendors (t
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from typing import Any
-
-from flask import Response, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from domain.sla_policy import VENDOR_SLUG
+from interfaces.http.csv_export import csv_response
 from interfaces.http.presenters import json_safe
 from interfaces.http.problems import Problem
 from interfaces.http.reading import read_side
@@ -29,16 +25,17 @@ from interfaces.http.services import desk
 from interfaces.web import compliance_figures as figures
 from interfaces.web.blueprint import bp, now, page
 from interfaces.web.charts import response_ranges
+from interfaces.web.parameters import reads
 from interfaces.web.session import require_viewer
 
 REPORT_READERS = ("admin", "auditor", "vendor")
 TABLES = ("compliance", "priority", "module", "site", "breaches", "at_risk")
 BREACH_COLUMNS = ["key", "title", "status", "priority", "vendor", "module", "site", "reported_at", "updated_at"]
 RISK_COLUMNS = ["issue_key", "title", "kind", "vendor", "priority", "module", "site", "due_at", "minutes_left"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.get("/compliance")
+@reads(*figures.FILTERS)
 def compliance() -> str:
     """SLA compliance per vendor by month, breakdowns, breaches and at-risk clocks."""
     viewer = require_viewer(*REPORT_READERS)
@@ -67,6 +64,7 @@ def compliance() -> str:
 
 
 @bp.get("/compliance.csv")
+@reads("table", *figures.FILTERS)
 def compliance_csv() -> ResponseReturnValue:
     """One table of the compliance page as CSV, under the same filters (the download is what is shown)."""
     viewer = require_viewer(*REPORT_READERS)
@@ -76,6 +74,8 @@ def compliance_csv() -> ResponseReturnValue:
     read = read_side()
     current = now()
     f = figures.read_filters(request.args, current, viewer)
+    if f.errors:  # a download has no form to show the message beside: say it on a page instead
+        raise Problem(422, " ".join(f.errors))
     columns: list[str] | None = None
     if table == "compliance":
         rows = figures.monthly_compliance(read, viewer, f, current)
@@ -87,37 +87,11 @@ def compliance_csv() -> ResponseReturnValue:
     else:
         rows = figures.breakdown(read, viewer, f, current, table)
         columns = [table, "clocks", "met", "breached", "running", "percent_met"]
-    return csv_response(rows, columns, f"sla-{table}-{f.first:%Y-%m}-to-{f.last:%Y-%m}.csv")
-
-
-def csv_response(rows: list[dict[str, Any]], columns: list[str], filename: str) -> Response:
-    """UTF-8 with a BOM (so spreadsheet programs read Chinese titles right), values as the API's
-    JSON shows them, and text that a spreadsheet would run as a formula defused with a quote."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _cell(value: Any) -> Any:
-    plain = json_safe(value)
-    if isinstance(plain, list | dict):
-        plain = json.dumps(plain, ensure_ascii=False, sort_keys=True)
-    if plain is None:
-        return ""
-    if isinstance(plain, str) and plain.startswith(FORMULA_START):
-        return "'" + plain
-    return plain
+    return csv_response(rows, f"sla-{table}-{f.first:%Y-%m}-to-{f.last:%Y-%m}.csv", columns, bom=True)
 
 
 @bp.get("/vendor")
+@reads()
 def own_vendor() -> ResponseReturnValue:
     """A vendor's front page is its own vendor page; others go to the overview."""
     viewer = require_viewer(*REPORT_READERS)
@@ -127,6 +101,7 @@ def own_vendor() -> ResponseReturnValue:
 
 
 @bp.get("/vendors/<vendor>")
+@reads(*figures.FILTERS)
 def vendor(vendor: str) -> str:
     """Response times per priority (month-end close apart), the policy in force and its history."""
     viewer = require_viewer(*REPORT_READERS)

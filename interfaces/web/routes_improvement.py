@@ -8,7 +8,8 @@ Pages and the API calls they mirror:
 - /console/agenda: GET /meetings, GET /meetings/{key}/agenda
 - /console/health-check?quarter=2026Q3: GET /reports/health-check?quarter=
 
-Every role reads suggestions; reporters and administrators vote (the application's rule).
+Every role but vendors reads suggestions (a vendor's board is empty, as its API list is);
+reporters and administrators vote (the application's rule).
 Meetings and health checks are for administrators and auditors, as in the API.
 """
 
@@ -23,15 +24,15 @@ from marshmallow import ValidationError
 
 from application.context import Context
 from domain.access import SUGGESTION_ACTIONS, AccessDenied
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidCommand
 from domain.health import Quarter
 from interfaces.http import metrics
 from interfaces.http.presenters import json_safe
-from interfaces.http.problems import Problem
 from interfaces.http.reading import read_side, wait_for_views
 from interfaces.http.schemas.suggestions import SuggestionListQuerySchema
 from interfaces.http.services import desk
 from interfaces.web.blueprint import bp, now, page
+from interfaces.web.parameters import reads
 from interfaces.web.session import Viewer, require_viewer, require_writer
 
 INTERNAL_READERS = ("admin", "auditor")
@@ -45,14 +46,17 @@ def may_vote(viewer: Viewer) -> bool:
 
 
 @bp.get("/suggestions")
+@reads("sort", "status", "min_position")
 def suggestions() -> str:
     """The board, ranked as the API ranks it; read-your-writes after a vote via `min_position`."""
     viewer = require_viewer()
+    errors: dict[str, Any] = {}
     try:
         query = SuggestionListQuerySchema().load(
             {k: v for k in ("sort", "status", "min_position") if (v := request.args.get(k, "").strip())}
         )
-    except ValidationError:
+    except ValidationError as exc:  # the API's rules; the board then shows its default order
+        errors = dict(exc.messages)  # type: ignore[arg-type]
         query = {"sort": "votes"}
     read = read_side()
     wait_for_views(read, query.get("min_position"))
@@ -68,6 +72,7 @@ def suggestions() -> str:
         sorts=SORTS,
         voted=voted,
         may_vote=may_vote(viewer),
+        errors=errors,
     )
 
 
@@ -91,6 +96,7 @@ def vote(key: str) -> ResponseReturnValue:
 
 
 @bp.get("/agenda")
+@reads()
 def agenda() -> str:
     """The next scheduled meeting's agenda, built from the data now (a closed one: as discussed)."""
     require_viewer(*INTERNAL_READERS)
@@ -121,18 +127,26 @@ def next_meeting(meetings: list[dict[str, Any]], current: datetime) -> dict[str,
 
 
 @bp.get("/health-check")
+@reads("quarter")
 def health_check() -> str:
     """The quarterly health check, printable (the print stylesheet drops navigation and forms)."""
     viewer = require_viewer(*INTERNAL_READERS)
     current = now()
     this_quarter = Quarter.containing(current)
     text = request.args.get("quarter", "").strip()
+    refused = None
     try:
         quarter = Quarter.parse(text) if text else this_quarter
-    except Exception:
-        raise Problem(404, f"{text[:20]!r} is not a quarter like 2026Q3") from None
+    except InvalidCommand:  # the API's `?quarter=` rule (2000Q1 to 2100Q4); show this quarter instead
+        quarter, refused = this_quarter, text[:20]
     report = read_side().improvement.health_check(str(quarter), viewer.actor, current)
     choices = [this_quarter]
     for _ in range(QUARTERS_BACK - 1):
         choices.append(choices[-1].previous)
-    return page("health_check.html", report=json_safe(report), quarter=str(quarter), quarters=[str(q) for q in choices])
+    return page(
+        "health_check.html",
+        report=json_safe(report),
+        quarter=str(quarter),
+        quarters=[str(q) for q in choices],
+        refused=refused,
+    )

@@ -1,13 +1,17 @@
 """Who is looking at the console: an API token exchanged for a signed session cookie.
 
-The cookie (Flask's signed session) holds the token's id, role and subject, a CSRF token and
-the language, never the token itself. Every request re-reads the token aggregate, so revoking
-a token (`kaizen token revoke`) signs its console sessions out at once, exactly as it stops
-the API. Roles and scoping are the API's: the same `domain.access` rules get the same Actor.
+The cookie (Flask's signed session) holds the token's id, role and subject, a random session
+id, a CSRF token and the language, never the token itself. Every request re-reads the token
+aggregate, so revoking a token (`kaizen token revoke`) signs its console sessions out at once,
+exactly as it stops the API. Signing out records, on that same token, that this session ended
+(a SHA-256 digest of its id, never the id): a copy of the cookie replayed afterwards is refused
+by every worker, on either store, without another read. Roles and scoping are the API's: the
+same `domain.access` rules get the same Actor.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -18,12 +22,13 @@ from urllib.parse import urlsplit
 from flask import Flask, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from application.context import Context
 from application.errors import NotFound
 from domain.access import role_family
 from domain.actor import Actor
 from interfaces.http.auth import READ_ONLY_ROLES
 from interfaces.http.problems import Problem
-from interfaces.http.services import desk
+from interfaces.http.services import desk, services
 from interfaces.web.i18n import LANGUAGES
 
 COOKIE = "kaizen_console"
@@ -94,22 +99,31 @@ def current_viewer() -> Viewer | None:
         found: Viewer | None = g.console_viewer
         return found
     viewer = None
-    token_id = session.get("tid")
+    token_id, session_id = session.get("tid"), session.get("sid")
     if isinstance(token_id, str):
-        viewer = _still_valid(token_id, session.get("role"), session.get("sub"))
+        viewer = _still_valid(token_id, session.get("role"), session.get("sub"), session_id)
         if viewer is None:
             _forget()
     g.console_viewer = viewer
     return viewer
 
 
-def _still_valid(token_id: str, role: Any, subject: Any) -> Viewer | None:
+def session_digest(session_id: str) -> str:
+    """What the store keeps of a session id: enough to refuse it, nothing to forge one with."""
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def _still_valid(token_id: str, role: Any, subject: Any, session_id: Any) -> Viewer | None:
+    if not isinstance(session_id, str):
+        return None  # a cookie from before sessions had ids cannot be signed out: sign in again
     try:
         token = desk().token_status(token_id)
     except NotFound:
         return None
     if token.revoked_at is not None or token.role != role or token.subject != subject:
         return None
+    if session_digest(session_id) in token.ended_sessions:
+        return None  # signed out: this is a replay of the old cookie
     return Viewer(token.token_id, token.role, token.subject)
 
 
@@ -141,7 +155,13 @@ def sign_in(token: str) -> Viewer | None:
         raise Problem(403, "app tokens act for other people; sign in with a token of your own")
     language = session.get("lang")
     session.clear()
-    session.update(tid=viewer.token_id, role=viewer.role, sub=viewer.subject, csrf=secrets.token_urlsafe(32))
+    session.update(
+        tid=viewer.token_id,
+        role=viewer.role,
+        sub=viewer.subject,
+        sid=secrets.token_urlsafe(32),
+        csrf=secrets.token_urlsafe(32),
+    )
     if language in LANGUAGES:
         session["lang"] = language
     g.console_viewer = viewer
@@ -149,6 +169,16 @@ def sign_in(token: str) -> Viewer | None:
 
 
 def sign_out() -> None:
+    """End the session on the server, not only in this browser: the cookie's copies stop working.
+
+    The end is kept until the cookie would have expired by itself (Flask refuses a cookie
+    signed more than LIFETIME ago), so the token's list of ended sessions stays short."""
+    viewer, session_id = current_viewer(), session.get("sid")
+    if viewer is not None and isinstance(session_id, str):
+        ended_at = services().settings.clock()
+        desk().end_console_session(
+            Context(viewer.actor), viewer.token_id, session_digest(session_id), until=ended_at + LIFETIME
+        )
     _forget()
     g.console_viewer = None
 
@@ -176,10 +206,28 @@ def check_csrf() -> None:
     sent = request.form.get("csrf", "")
     if not isinstance(expected, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise Problem(400, "the form has expired or did not come from this console; reload the page and try again")
-    origin = request.headers.get("Origin")
-    # The host only: behind a TLS-terminating proxy the browser says https while Flask sees http.
-    if origin and origin != "null" and urlsplit(origin).netloc != urlsplit(request.host_url).netloc:
+    if not same_origin(request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site")):
         raise Problem(403, "cross-site form posts are refused")
+
+
+def same_origin(origin: str | None, fetch_site: str | None) -> bool:
+    """Whether a POST may come from the console's own pages, by what the browser says of it.
+
+    A browser sends `Origin` on every form post; `null` (a sandboxed frame, a `data:` page, a
+    redirect from elsewhere) is a page that is not ours, so it is refused like any other origin.
+    Only the scheme (http or https) may differ from what Flask sees, because behind a
+    TLS-terminating proxy the browser says https while Flask sees http; the host and port must
+    be this console's. No Origin at all (old clients, scripts) leaves the CSRF token to decide.
+    `Sec-Fetch-Site`, when sent, must say the post came from this very origin."""
+    if fetch_site is not None and fetch_site.strip().lower() not in ("same-origin", "none"):
+        return False
+    if origin is None:
+        return True
+    try:
+        parts = urlsplit(origin.strip())
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and parts.netloc == urlsplit(request.host_url).netloc
 
 
 def remember_language() -> None:
@@ -194,8 +242,19 @@ def language() -> str:
     return chosen if chosen in LANGUAGES else "en"
 
 
+NEXT_LIMIT = 2000
+
+
 def safe_next(target: str | None) -> str | None:
-    """Only a path inside the console: an open redirect after sign-in would help phishing."""
-    if not target or not target.startswith("/console") or target.startswith("//") or "\\" in target:
+    """Only a path inside the console, else None (the caller goes to the console home).
+
+    An open redirect after sign-in would help phishing, and the target becomes a `Location`
+    header: so printable ASCII only (a CR or LF would split the header; browsers drop tabs and
+    newlines inside URLs, so `/<TAB>/evil.example` would become `//evil.example`), no scheme, no host,
+    no backslash (browsers read it as a slash), and a path that is `/console` or under it."""
+    if not target or len(target) > NEXT_LIMIT or not all("!" <= c <= "~" for c in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not (parts.path == "/console" or parts.path.startswith("/console/")):
         return None
     return target

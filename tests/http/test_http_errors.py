@@ -46,7 +46,7 @@ def test_forbidden_and_hidden_resources(api: Api) -> None:
     problem(api.post(f"{BASE}/{key}/triage", {}, as_="auditor"), 403)
     problem(api.post(f"{BASE}/{key}/triage", {}, as_="reporter"), 403)
     hidden = problem(api.get(f"{BASE}/{key}", as_="reporter2"), 404)
-    assert key not in hidden["detail"]
+    assert hidden["detail"] == f"issue {key} was not found"  # worded as for a key that does not exist
     problem(api.get(f"{BASE}/{key}", as_="sap"), 404)
 
 

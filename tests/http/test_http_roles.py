@@ -32,6 +32,8 @@ ADMIN_ONLY = (403, 404, 200, 403, 403, 403, 404)  # on an issue reported by repo
 SUGGESTION_ADMIN_ONLY = (403, 403, 200, 403, 403, 403, 403)
 STAFF = (200, 200, 200, 403, 200, 403, 403)  # suggestions: reporters (and apps for them) and admins
 READ_ALL = (200,) * 7
+NOT_VENDORS = (200, 200, 200, 200, 200, 404, 404)  # suggestions: no vendor link, so no vendor's
+OWN_VENDOR = (200, 200, 200, 200, 200, 200, 404)  # sap's SLA policy: not oracle's to read
 COMPLIANCE = (403, 403, 200, 200, 403, 200, 200)  # admins, auditors, vendors (their own rows)
 AUDIT = (403, 403, 200, 200, 403, 403, 403)
 
@@ -56,8 +58,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /api/v1/issues/{key}/close": ADMIN_ONLY,
     "POST /api/v1/suggestions": (201, 201, 201, 403, 201, 403, 403),
     "GET /api/v1/suggestions": READ_ALL,
-    "GET /api/v1/suggestions/{key}": READ_ALL,
-    "GET /api/v1/suggestions/{key}/history": READ_ALL,
+    "GET /api/v1/suggestions/{key}": NOT_VENDORS,
+    "GET /api/v1/suggestions/{key}/history": NOT_VENDORS,
     "POST /api/v1/suggestions/{key}/votes": STAFF,
     "DELETE /api/v1/suggestions/{key}/votes": STAFF,
     "POST /api/v1/suggestions/{key}/comments": STAFF,
@@ -67,8 +69,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /api/v1/suggestions/{key}/implemented": SUGGESTION_ADMIN_ONLY,
     "POST /api/v1/suggestions/{key}/reward": SUGGESTION_ADMIN_ONLY,
     "GET /api/v1/issues/{key}/sla": (200, 404, 200, 200, 200, 200, 404),
-    "GET /api/v1/vendors/sap/sla-policy": READ_ALL,
-    "GET /api/v1/vendors/sap/sla-policy/history": READ_ALL,
+    "GET /api/v1/vendors/sap/sla-policy": OWN_VENDOR,
+    "GET /api/v1/vendors/sap/sla-policy/history": OWN_VENDOR,
     "GET /api/v1/reports/sla-compliance": COMPLIANCE,
     "GET /api/v1/reports/vendor-response-times": COMPLIANCE,
     "GET /api/v1/reports/sla-at-risk": COMPLIANCE,

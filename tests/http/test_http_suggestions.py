@@ -43,8 +43,9 @@ def test_submit_vote_review_decide_implement_reward(api: Api) -> None:
     )
     assert rewarded["rewards"][0]["amount"] == "120.00" and rewarded["rewards"][0]["recipient"] == "lina"
 
-    shown = ok(api.get(f"{BASE}/{key}", as_="sap"))
+    shown = ok(api.get(f"{BASE}/{key}", as_="auditor"))
     assert shown["version"] == rewarded["version"] and shown["voted"] is False
+    assert api.get(f"{BASE}/{key}", as_="sap").status_code == 404  # no suggestion is a vendor's
     assert ok(api.get(f"{BASE}/{key}?version=1"))["status"] == "submitted"
     history = ok(api.get(f"{BASE}/{key}/history", as_="auditor"))["items"]
     assert [h["type"] for h in history][:2] == ["Submitted", "Voted"]

@@ -144,6 +144,63 @@ def test_egress_policy(allow: str | None, host: str, addresses: list[str], allow
     assert (refusal is None) is allowed, refusal
 
 
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("93.184.216.34", True),
+        ("2606:4700::1111", True),
+        ("64:ff9b::808:808", True),  # NAT64 to a public address: judged as 8.8.8.8
+        ("64:ff9b::7f00:1", False),  # NAT64 to 127.0.0.1
+        ("64:ff9b::a00:5", False),  # NAT64 to 10.0.0.5
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 to the metadata address
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64 translates into the site's own space
+        ("64:ff9b:1::808:808", False),
+        ("::127.0.0.1", False),  # IPv4-compatible
+        ("::10.0.0.1", False),
+        ("::8.8.8.8", False),  # deprecated form: refused whatever it embeds
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped
+        ("::ffff:10.1.2.3", False),
+        ("::ffff:169.254.169.254", False),
+        ("2002:7f00:1::1", False),  # 6to4 around 127.0.0.1
+        ("2002:a00:1::1", False),  # 6to4 around 10.0.0.1
+        ("2002:808:808::1", False),  # 6to4 tunnels through relays: refused
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
+        ("2001::1", False),
+        ("ff02::1", False),  # multicast, link-local scope
+        ("ff0e::1", False),  # multicast, global scope: still not one host
+        ("224.0.0.1", False),
+        ("239.255.255.250", False),
+        ("255.255.255.255", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("3fff::1", False),  # documentation
+        ("fe80::1%eth0", False),
+        ("fc00::1", False),
+        ("100.64.0.1", False),  # shared address space
+    ],
+)
+def test_only_global_unicast_addresses_are_contacted(address: str, allowed: bool) -> None:
+    refusal = EgressPolicy.parse(None).check("hooks.example.com", [address])
+    assert (refusal is None) is allowed, refusal
+
+
+@pytest.mark.parametrize(
+    ("allow", "address", "allowed"),
+    [
+        ("*,10.0.0.0/8", "64:ff9b::a00:5", True),  # the listed IPv4 network, reached through NAT64
+        ("64:ff9b::/96", "64:ff9b::7f00:1", False),  # listing the NAT64 prefix does not open loopback
+        ("2002::/16", "2002:7f00:1::1", False),  # nor does listing 6to4
+        ("2002::/16", "2002:808:808::1", True),
+        ("::1/128", "::1", True),
+        ("127.0.0.1/32", "::ffff:127.0.0.1", True),
+        ("*", "ff02::1", False),
+    ],
+)
+def test_embedded_ipv4_is_judged_even_inside_a_listed_network(allow: str, address: str, allowed: bool) -> None:
+    refusal = EgressPolicy.parse(allow).check(address, [address])
+    assert (refusal is None) is allowed, refusal
+
+
 def test_egress_policy_refuses_malformed_entries() -> None:
     with pytest.raises(ValueError, match="not a network"):
         EgressPolicy.parse("10.0.0.0/33")

@@ -122,7 +122,12 @@ class SuggestionSchema(Schema):
     review = fields.Nested(ReviewOutSchema, allow_none=True)
     decision = fields.Nested(DecisionOutSchema, allow_none=True)
     implemented_at = out_datetime(allow_none=True)
-    rewards = fields.List(fields.Nested(RewardOutSchema), required=True)
+    rewards = fields.List(
+        fields.Nested(RewardOutSchema),
+        required=True,
+        metadata={"description": "every reward for administrators and auditors; for others only their own"},
+    )
+    reward_count = fields.Integer(required=True, metadata={"description": "how many rewards were given"})
     updated_at = out_datetime(required=True)
     version = fields.Integer(required=True)
 
