@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from domain.access import role_family
 from domain.actor import Actor
+from projections import cursors
 from projections.store import Sql, ViewStore
 from projections.view import View, created_in, event_name, from_iso, iso, originator
 
@@ -33,18 +32,12 @@ COLUMNS = (
 
 
 def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"i:{seq}".encode()).decode().rstrip("=")
+    return cursors.encode_position("i", seq)
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        tag, value = raw.split(":", 1)
-        if tag != "i":
-            raise ValueError
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValueError("cursor is not one this server issued") from None
+    """The last `seq` shown; a forged cursor is `cursors.ForgedCursor` (a ValueError)."""
+    return cursors.decode_position(cursor, "i")
 
 
 ROW = (

@@ -20,9 +20,6 @@ Formulas (documented here and in the report; every figure can be recomputed by h
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -31,6 +28,7 @@ from typing import Any, Final
 from rapidfuzz import fuzz
 
 from domain.similarity import match_text
+from projections import cursors
 from projections.store import Sql, ViewStore
 from projections.view import View, from_iso, iso
 
@@ -219,18 +217,26 @@ class SuggestionRankingView(View):
 
 
 def encode_cursor(payload: dict[str, Any]) -> str:
-    raw = json.dumps(payload, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_payload(payload)
 
 
 def decode_cursor(cursor: str, sort: str) -> dict[str, Any]:
+    """`{"s": sort, "k": seq, "v": the sort value, "t": the first page's now}`, each field of the
+    type and range its comparison needs (`v` meets an INTEGER column for votes; `t` sets the
+    trending weights): anything else is `cursors.ForgedCursor`, a ValueError."""
     try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-        if not isinstance(payload, dict) or payload.get("s") != sort or not isinstance(payload.get("k"), int):
-            raise ValueError
-        return payload
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValueError(f"cursor is not one this server issued for sort={sort}") from None
+        payload = cursors.decode_payload(cursor)
+        if payload.get("s") != sort:
+            raise cursors.ForgedCursor()
+        checked: dict[str, Any] = {"s": sort, "k": cursors.bounded_integer(payload.get("k"))}
+        if sort == "votes":
+            checked["v"] = cursors.bounded_integer(payload.get("v"))
+        elif sort in ("trending", "score"):
+            checked["v"] = cursors.bounded_number(payload.get("v"))
+            checked["t"] = iso(cursors.bounded_time(payload.get("t")))
+        return checked
+    except cursors.ForgedCursor:
+        raise cursors.ForgedCursor(f"cursor is not one this server issued for sort={sort}") from None
 
 
 def _item(row: dict[str, Any], votes_at: list[datetime], now: datetime) -> dict[str, Any]:

@@ -64,11 +64,11 @@ def create_postgres_database() -> tuple[str, Callable[[], None]]:
     return f"{base}/{name}", drop
 
 
-@pytest.fixture(params=STORES)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty store URL: an SQLite file, or a new PostgreSQL database."""
+def fresh_store(request: pytest.FixtureRequest, directory: Path) -> Iterator[str]:
+    """A fresh, empty store URL for `request.param`: an SQLite file in `directory`, or a new
+    PostgreSQL database dropped afterwards."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'kaizen.db'}"
+        yield f"sqlite:///{directory / 'kaizen.db'}"
         return
     request.getfixturevalue("postgres_available")
     url, drop = create_postgres_database()
@@ -76,6 +76,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         drop()
+
+
+@pytest.fixture(params=STORES)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store URL: an SQLite file, or a new PostgreSQL database."""
+    yield from fresh_store(request, tmp_path)
 
 
 @pytest.fixture

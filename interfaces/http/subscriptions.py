@@ -7,8 +7,6 @@ else sees them (a subscription's filter and target say a lot about the company's
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from flask import request, url_for
@@ -25,6 +23,7 @@ from interfaces.http.problems import Problem, validation_problem
 from interfaces.http.reading import read_side, wait_for_views
 from interfaces.http.schemas.common import PageQuerySchema, StrictSchema, no_control_characters, out_datetime, text
 from interfaces.http.services import desk, services
+from projections import cursors
 
 blp = Blueprint(
     "subscriptions",
@@ -162,19 +161,16 @@ def _headers(version: int, position: int | None) -> dict[str, str]:
 
 
 def _cursor(position: int) -> str:
-    return base64.urlsafe_b64encode(f"d:{position}".encode()).decode().rstrip("=")
+    return cursors.encode_position("d", position)
 
 
 def _before(cursor: str | None) -> int | None:
     if not cursor:
         return None
     try:
-        tag, value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":", 1)
-        if tag != "d":
-            raise ValueError
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise validation_problem({"cursor": ["cursor is not one this server issued"]}) from None
+        return cursors.decode_position(cursor, "d")
+    except cursors.ForgedCursor as exc:
+        raise validation_problem({"cursor": [str(exc)]}) from None
 
 
 # -- routes -------------------------------------------------------------------------------------

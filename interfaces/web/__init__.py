@@ -8,12 +8,15 @@ small script and the SVG charts are all rendered or served from this package.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from application.desk import KaizenDesk
+from interfaces.http.api import problem_from_http
 from interfaces.http.logs import get_logger
 from interfaces.web import routes_auth, routes_compliance, routes_improvement, routes_issues  # noqa: F401 (attach views)
-from interfaces.web.blueprint import DISABLED_KEY, bp
+from interfaces.web.blueprint import DISABLED_KEY, bp, unrouted_page
 from interfaces.web.secret import console_secret, derive
 from interfaces.web.session import configure_sessions
 
@@ -28,6 +31,16 @@ def install_console(app: Flask, desk: KaizenDesk) -> None:
         app.extensions[DISABLED_KEY] = choice.source
         log.warning("console_disabled", reason=choice.source)
     app.register_blueprint(bp)
+    app.register_error_handler(NotFound, _unrouted)
+    app.register_error_handler(MethodNotAllowed, _unrouted)
+
+
+def _unrouted(exc: HTTPException) -> ResponseReturnValue:
+    """A URL no route matched: under /console a person typed it, so the answer is a console page;
+    anywhere else it stays the API's problem+json, exactly as before."""
+    if request.path == "/console" or request.path.startswith("/console/"):
+        return unrouted_page(exc)
+    return problem_from_http(exc).response()
 
 
 __all__ = ["install_console"]

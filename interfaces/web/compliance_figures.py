@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from domain import values
+from domain.errors import InvalidCommand
 from domain.vocabulary import KNOWN_VENDORS, Module
 from interfaces.web.charts import SMALL_HEIGHT, SMALL_WIDTH, BarChart, percent_bars
 from interfaces.web.session import Viewer
@@ -22,9 +24,12 @@ from interfaces.web.session import Viewer
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SITE = re.compile(r"^[A-Za-z0-9 _.-]{1,64}$")
+FILTERS = ("from", "to", "vendor", "priority", "module", "site", "within")
+"""The query parameters `read_filters` reads (the compliance, CSV and vendor pages)."""
 PRIORITIES = ("P1", "P2", "P3", "P4")
 MODULES = tuple(m.value for m in Module)
 WITHIN = {"4h": timedelta(hours=4), "24h": timedelta(hours=24), "72h": timedelta(hours=72)}
+FIRST_MONTH = values.EARLIEST.date()
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 24
 BREACH_LIMIT = 500  # the API's page size limit
@@ -42,6 +47,8 @@ class Filters:
     site: str | None = None
     within: str = "4h"
     errors: list[str] = field(default_factory=list)
+    typed: dict[str, str] = field(default_factory=dict)
+    """What was typed for a refused month, shown back in the form beside the message."""
 
     @property
     def start(self) -> datetime:
@@ -63,6 +70,12 @@ class Filters:
             month = next_month(month)
         return found
 
+    def shown(self, name: str) -> str:
+        """The form's value for `from` or `to`: the refused text as typed, else the month used."""
+        if name in self.typed:
+            return self.typed[name]
+        return f"{self.first if name == 'from' else self.last:%Y-%m}"
+
     def query(self) -> dict[str, str]:
         """The filters as query parameters (for the CSV links: the download is what is shown)."""
         values = {"from": f"{self.first:%Y-%m}", "to": f"{self.last:%Y-%m}", "within": self.within}
@@ -76,30 +89,50 @@ def next_month(month: date) -> date:
     return (month.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def _month(text: str | None) -> date | None:
-    match = MONTH.match(text or "")
-    return date(int(match.group(1)), int(match.group(2)), 1) if match else None
+def _month(text: str) -> date | None:
+    """A month `YYYY-MM` within the domain's years (`domain.values.day`: 1970 to 2200), or None."""
+    match = MONTH.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return values.day(date(int(match.group(1)), int(match.group(2)), 1), "month")
+    except (ValueError, InvalidCommand):  # year 0000 is no date at all; 9999 is past 2200
+        return None
+
+
+def _months_back(last: date, count: int) -> date:
+    """The month `count` - 1 months before `last`, never before January 1970."""
+    first = last
+    for _ in range(count - 1):
+        if first <= FIRST_MONTH:
+            break
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
 
 
 def read_filters(args: Mapping[str, str], now: datetime, viewer: Viewer) -> Filters:
-    """Parse `from`, `to` (YYYY-MM), `vendor`, `priority`, `module`, `site` and `within`."""
+    """Parse `from`, `to` (YYYY-MM), `vendor`, `priority`, `module`, `site` and `within`.
+
+    A refused value is named in `errors`, kept as typed in `typed`, and replaced by its default,
+    so the page still shows figures (for the default period) and the person sees what to fix."""
     errors: list[str] = []
-    last = _month(args.get("to")) or now.date().replace(day=1)
-    first = _month(args.get("from"))
-    if first is None:
-        first = last
-        for _ in range(DEFAULT_MONTHS - 1):
-            first = (first - timedelta(days=1)).replace(day=1)
-    if any(args.get(name) and _month(args.get(name)) is None for name in ("from", "to")):
-        errors.append("Months are written YYYY-MM.")
+    typed: dict[str, str] = {}
+    chosen: dict[str, date | None] = {}
+    for name in ("from", "to"):
+        text = (args.get(name) or "").strip()
+        chosen[name] = _month(text) if text else None
+        if text and chosen[name] is None:
+            typed[name] = text[:40]
+    if typed:
+        errors.append("Months are written YYYY-MM, from 1970-01 to 2200-12.")
+    last = chosen["to"] or now.date().replace(day=1)
+    first = chosen["from"] or _months_back(last, DEFAULT_MONTHS)
     if first > last:
         errors.append("The period must start before it ends.")
         first = last
     if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
         errors.append(f"A period covers at most {MAX_MONTHS} months.")
-        first = last
-        for _ in range(MAX_MONTHS - 1):
-            first = (first - timedelta(days=1)).replace(day=1)
+        first = _months_back(last, MAX_MONTHS)
 
     def pick(name: str, ok: Any) -> str | None:
         value = (args.get(name) or "").strip()
@@ -110,9 +143,10 @@ def read_filters(args: Mapping[str, str], now: datetime, viewer: Viewer) -> Filt
             return None
         return value
 
-    vendor = viewer.vendor or pick("vendor", SLUG.match)
-    within = args.get("within", "4h")
+    vendor = viewer.vendor or pick("vendor", SLUG.fullmatch)
+    within = args.get("within") or "4h"
     if within not in WITHIN:
+        errors.append(f"Unknown within: {within[:40]}.")
         within = "4h"
     return Filters(
         first,
@@ -120,9 +154,10 @@ def read_filters(args: Mapping[str, str], now: datetime, viewer: Viewer) -> Filt
         vendor,
         pick("priority", PRIORITIES.__contains__),
         pick("module", MODULES.__contains__),
-        pick("site", SITE.match),
+        pick("site", SITE.fullmatch),
         within,
         errors,
+        typed,
     )
 
 

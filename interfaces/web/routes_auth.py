@@ -11,12 +11,14 @@ from flask.typing import ResponseReturnValue
 
 from interfaces.http.problems import Problem
 from interfaces.web.blueprint import bp, page
+from interfaces.web.parameters import reads
 from interfaces.web.session import current_viewer, safe_next, sign_in, sign_out
 
 HOME = {"reporter": "console.issues", "vendor": "console.own_vendor"}
 
 
 @bp.get("/")
+@reads()
 def home() -> ResponseReturnValue:
     """Each role lands on the page it most needs; a stranger on the sign-in page."""
     viewer = current_viewer()
@@ -26,6 +28,7 @@ def home() -> ResponseReturnValue:
 
 
 @bp.get("/sign-in", endpoint="sign_in")
+@reads("next")
 def sign_in_form() -> ResponseReturnValue:
     if current_viewer() is not None and safe_next(request.args.get("next")) is None:
         return redirect(url_for("console.home"))

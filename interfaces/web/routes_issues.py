@@ -12,7 +12,7 @@ another party's issue is a 404. The chain check is for those who may read `/audi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from flask import request
@@ -24,20 +24,25 @@ from domain.vocabulary import KNOWN_VENDORS, IssueStatus, Module
 from interfaces.http.presenters import history_view, issue_view, json_safe
 from interfaces.http.problems import Problem
 from interfaces.http.reading import as_of_version, read_side, visible_issue
+from interfaces.http.schemas.common import VersionQuerySchema, query_time
 from interfaces.http.schemas.issues import IssueListQuerySchema
 from interfaces.http.services import desk
 from interfaces.web.blueprint import bp, now, page
 from interfaces.web.chain import verify_chain
 from interfaces.web.charts import clock_timeline
+from interfaces.web.parameters import reads
 from interfaces.web.session import require_viewer
 
 LIST_FIELDS = ("status", "vendor", "priority", "module", "site", "breached", "text", "cursor")
 PAGE_SIZE = 50
 AUDIT_READERS = ("admin", "auditor")
 AXES = ("recorded", "occurred")
+AS_OF = query_time(default_timezone=UTC)
+"""The API's `?as_of=` field; the console's time input has no offset, so it means UTC."""
 
 
 @bp.get("/issues")
+@reads(*LIST_FIELDS)
 def issues() -> str:
     """Newest first, filtered, one page at a time (the API's cursor)."""
     viewer = require_viewer()
@@ -71,6 +76,7 @@ def issues() -> str:
 
 
 @bp.get("/issues/<key>")
+@reads("version", "as_of", "axis")
 def issue(key: str) -> str:
     """The issue as it stood at a version, its SLA clocks, its events and its chain."""
     viewer = require_viewer()
@@ -110,10 +116,9 @@ def _chosen_version(key: str, latest: int) -> tuple[int | None, str, str, str | 
     as_of_text = request.args.get("as_of", "").strip()
     if as_of_text:
         try:
-            when = datetime.fromisoformat(as_of_text)
-        except ValueError:
-            return None, as_of_text, axis, "Write the time as YYYY-MM-DDTHH:MM (UTC)."
-        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when
+            when = AS_OF.deserialize(as_of_text)
+        except ValidationError:
+            return None, as_of_text[:40], axis, "Write the time as YYYY-MM-DDTHH:MM (UTC), between 1970 and 2200."
         try:
             return desk().version_as_of(key, when, axis), as_of_text, axis, None
         except NotFound:
@@ -121,6 +126,10 @@ def _chosen_version(key: str, latest: int) -> tuple[int | None, str, str, str | 
     raw = request.args.get("version", "").strip()
     if not raw:
         return None, "", axis, None
-    if not raw.isdigit() or not 1 <= int(raw) <= latest:
+    try:
+        version = int(VersionQuerySchema().load({"version": raw})["version"])
+    except ValidationError:
+        version = 0
+    if not 1 <= version <= latest:
         raise Problem(404, f"{key} has no version {raw[:12]}")
-    return int(raw), "", axis, None
+    return version, "", axis, None
