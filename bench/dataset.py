@@ -128,6 +128,7 @@ def seed(
         sequence = desk._next_key(ISSUE_PREFIX)
         issues = []
         if add_issues is None:  # about 4 events per issue in the full mix: do not overshoot much
+            assert until_events is not None
             size = min(batch, max(1, (until_events - head) // (5 if mix == "full" else 2)))
         else:
             size = min(batch, add_issues - added)

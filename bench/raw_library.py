@@ -124,7 +124,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
                 counts["events"] += events
 
     def change(ticket_id: UUID, how: str) -> None:
-        found = app.repository.get(ticket_id)
+        found: Any = app.repository.get(ticket_id)
         if how == "classify":
             found.classify(priority="P2", assignee="admin-wong", pad=padding["Classified"])
         else:

@@ -202,8 +202,8 @@ class SlaView(View):
                 f"SELECT * FROM sla_fact WHERE issue_id IN ({marks}) ORDER BY issue_id, version",
                 [issue_id for issue_id, _ in chunk],
             ).fetchall()
-            for row in rows:
-                by_issue.setdefault(row["issue_id"], []).append(row)
+            for fact in rows:
+                by_issue.setdefault(fact["issue_id"], []).append(fact)
             sql.execute(f"DELETE FROM sla_clock WHERE issue_key IN ({marks})", [key for _, key in chunk])
         clock_rows: list[tuple[Any, ...]] = []
         for issue_id, key in dirty.items():

@@ -114,7 +114,7 @@ def schemathesis_cases(
     from schemathesis.generation import GenerationMode
 
     schema = schemathesis.openapi.from_url(base + "/api/v1/openapi.json")
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
     auth = {"Authorization": f"Bearer {token}"}
 
     def run_operation(operation: Any, mode: GenerationMode, examples: int, keys: list[str]) -> None:

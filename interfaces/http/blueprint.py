@@ -32,5 +32,5 @@ class SchemaReusingParser(FlaskParser):
         return super()._get_schema(argmap, req)
 
 
-class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
+class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = SchemaReusingParser()

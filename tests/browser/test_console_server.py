@@ -33,7 +33,7 @@ from interfaces.web.charts import clock_timeline, percent_bars
 from interfaces.web.secret import KEY_FILE, SECRET_ENV, console_secret, file_key
 from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, ctx
 
-ISSUE = dict(
+ISSUE: dict[str, Any] = dict(
     title='=HYPERLINK("http://x") 月结',
     description="d",
     module="finance",
@@ -161,12 +161,12 @@ def _tamper(store_url: str, desk: KaizenDesk, key: str, version: int) -> None:
         return
     import psycopg
 
-    with psycopg.connect(store_url, autocommit=True) as conn:
-        row = conn.execute(
+    with psycopg.connect(store_url, autocommit=True) as pg:
+        row = pg.execute(
             "SELECT state FROM kaizen_events WHERE originator_id = %s AND originator_version = %s", (str(iid), version)
         ).fetchone()
         assert row is not None
-        conn.execute(
+        pg.execute(
             "UPDATE kaizen_events SET state = %s WHERE originator_id = %s AND originator_version = %s",
             (bytes(row[0]).replace(b"INC-1", b"INC-9"), str(iid), version),
         )

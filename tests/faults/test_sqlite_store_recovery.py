@@ -136,7 +136,7 @@ def test_the_plain_library_pool_stays_read_only_which_is_the_fault(switch: Switc
     switch.read_only = True
     desk = KaizenDesk(plain)
     try:
-        datastore: Any = desk.factory.datastore
+        datastore: Any = desk.factory.datastore  # type: ignore[attr-defined]  # the SQLite factory's
         with pytest.raises(Exception, match="readonly"), datastore.transaction(commit=True) as cursor:
             cursor.execute("CREATE TABLE probe (x)")
         switch.read_only = False
@@ -153,7 +153,7 @@ def test_commands_succeed_again_once_a_read_only_store_is_writable(
 
     switch.read_only = True
     api = apps()  # the server restarted on the read-only files
-    assert isinstance(api.desk.factory.datastore, RenewingDatastore)
+    assert isinstance(api.desk.factory.datastore, RenewingDatastore)  # type: ignore[attr-defined]
     for _ in range(3):
         assert_store_unavailable(api.post("/api/v1/issues", ISSUE, as_="reporter"), "read-only")
     assert api.get(f"/api/v1/issues/{before}").status_code == 200  # reads still answer
@@ -217,7 +217,7 @@ def test_a_full_disk_is_a_503_and_writes_resume_when_space_is_free(
 def test_only_errors_about_the_file_retire_connections() -> None:
     def wrapped(message: str, code: int) -> Exception:
         cause = sqlite3.OperationalError(message)
-        cause.sqlite_errorcode = code  # type: ignore[attr-defined]
+        cause.sqlite_errorcode = code
         try:
             raise RuntimeError("wrapped") from cause
         except RuntimeError as exc:

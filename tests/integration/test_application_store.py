@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from application.config import store_settings
@@ -10,7 +12,7 @@ from application.errors import IdempotencyKeyReused, NotFound, StaleVersion
 from domain.errors import TransitionRefused
 from tests.conftest import REPORTER, VENDOR_SAP, FakeClock, ctx
 
-ISSUE = dict(
+ISSUE: dict[str, Any] = dict(
     title="月结凭证无法过账 — GL posting fails",
     description="Posting run stops at 40%",
     module="finance",
@@ -44,7 +46,7 @@ def test_full_life_cycle_is_stored_and_reloaded(desk: KaizenDesk, store_url: str
     try:
         issue = other.get_issue(key)
         assert issue.status == "closed" and issue.version == 9
-        assert issue.escalation["vendor_ticket"] == "INC-0042"
+        assert issue.escalation is not None and issue.escalation["vendor_ticket"] == "INC-0042"
         assert [h["type"] for h in other.history(key)] == [
             "Reported",
             "Triaged",

@@ -211,7 +211,7 @@ def test_a_process_reads_the_allocations_of_others_with_its_turn_and_never_appen
 
     counted(first)
     counted(second)
-    report = dict(title="t", description="d", module="hr", impact_scope="user", urgency="minor")
+    report: dict[str, Any] = dict(title="t", description="d", module="hr", impact_scope="user", urgency="minor")
     try:
         order = [first, second, second, first, first, second, first, second, second, second, first]
         keys = [desk.report(ctx(REPORTER), **report).key for desk in order]

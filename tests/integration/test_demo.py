@@ -55,7 +55,7 @@ def multiable_month_end_slowdown(found: list[Issue]) -> float:
     for issue in found:
         if issue.escalation and issue.escalation["vendor"] == "multiable" and issue.vendor_updates:
             at = issue.escalation["escalated_at"]
-            day = at.astimezone(zones[issue.site]).date()
+            day = at.astimezone(zones[issue.site or ""]).date()
             month_end = day.day <= 2 or (day + timedelta(days=3)).month != day.month
             delays[month_end].append((issue.vendor_updates[0]["at"] - at).total_seconds())
     return statistics.median(delays[True]) / statistics.median(delays[False])
@@ -95,6 +95,7 @@ def test_full_demo_tells_six_months_of_the_story(store_url: str) -> None:
         escalated = [i for i in found if i.escalation]
         assert len(escalated) > 50
         for issue in escalated:
+            assert issue.escalation is not None
             assert re.match(TICKETS[issue.escalation["vendor"]], issue.escalation["vendor_ticket"]), issue.key
         workarounds = [w for i in found for w in i.workarounds.values()]
         assert {"approval_outside_system", "manual_ledger", "manual_report"} <= {str(w["kind"]) for w in workarounds}

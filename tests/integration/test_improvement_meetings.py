@@ -26,7 +26,7 @@ PEOPLE = [
     {"name": "Mr Lee", "department": "warehouse"},
     {"name": "Ms Tan", "department": "production"},
 ]
-P1 = {"description": "d", "module": "finance", "impact_scope": "company", "urgency": "blocking"}
+P1: dict[str, Any] = {"description": "d", "module": "finance", "impact_scope": "company", "urgency": "blocking"}
 ORACLE = Actor("oracle-support", "vendor:oracle")
 
 

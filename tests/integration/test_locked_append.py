@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from typing import Any
 
 import psycopg
 import pytest
@@ -22,7 +23,9 @@ from tests.conftest import REPORTER, ctx
 
 pytestmark = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 
-ISSUE = dict(title="Posting fails", description="d", module="finance", impact_scope="team", urgency="blocking")
+ISSUE: dict[str, Any] = dict(
+    title="Posting fails", description="d", module="finance", impact_scope="team", urgency="blocking"
+)
 
 
 def _connect(store_url: str) -> psycopg.Connection:
@@ -39,7 +42,7 @@ def _events(originator: uuid.UUID, versions: range) -> list[StoredEvent]:
 def test_an_append_waits_while_another_session_holds_the_table_lock(desk: KaizenDesk, store_url: str) -> None:
     desk.report(ctx(REPORTER), **ISSUE)
     head = desk.recorder.max_notification_id()
-    table = desk.recorder.events_table_name
+    table = desk.recorder.events_table_name  # type: ignore[attr-defined]  # the PostgreSQL recorder's
     answers: list[str] = []
     with _connect(store_url) as other:
         other.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # psycopg opened a transaction

@@ -285,7 +285,8 @@ def test_email_goes_through_smtp(desk: KaizenDesk, store: ViewStore, clock: Fake
     assert envelope.rcpt_tos == ["ops@example.com"] and envelope.mail_from == "kaizen@example.com"
     assert str(make_header(decode_header(message["Subject"]))).startswith("[KZ-1] 新问题")
     assert message["X-Kaizen-Delivery"] == row["delivery_id"] and row["state"] == "delivered"
-    assert "月结凭证无法过账" in message.get_payload(decode=True).decode("utf-8")
+    payload = message.get_payload(decode=True)
+    assert isinstance(payload, bytes) and "月结凭证无法过账" in payload.decode("utf-8")
 
 
 def test_chat_adapters_send_their_formats(

@@ -53,7 +53,7 @@ def populate(desk: KaizenDesk, clock: FakeClock, issues: int = 12) -> int:
     return int(desk.recorder.max_notification_id() or 0)
 
 
-def dump(store: ViewStore) -> dict[str, list[tuple[object, ...]]]:
+def dump(store: ViewStore) -> dict[str, list[tuple[tuple[str, str], ...]]]:
     tables = [t for v in all_views() for t in v.tables]
     out = {}
     with store.transaction(commit=False) as sql:

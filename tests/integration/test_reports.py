@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from application.config import store_settings
 from application.desk import KaizenDesk
@@ -13,7 +14,7 @@ from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, ctx
 
-P1 = dict(description="d", module="finance", impact_scope="company", urgency="blocking", vendor="sap")
+P1: dict[str, Any] = dict(description="d", module="finance", impact_scope="company", urgency="blocking", vendor="sap")
 
 
 def test_vendor_response_and_compliance_figures(desk: KaizenDesk, store_url: str, clock: FakeClock) -> None:

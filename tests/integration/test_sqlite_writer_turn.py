@@ -12,13 +12,16 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from application.config import store_settings
 from application.desk import KaizenDesk
 from application.sqlite_store import WriterTurn
 from tests.conftest import REPORTER, ctx
 
-ISSUE = dict(title="Posting fails", description="d", module="finance", impact_scope="team", urgency="blocking")
+ISSUE: dict[str, Any] = dict(
+    title="Posting fails", description="d", module="finance", impact_scope="team", urgency="blocking"
+)
 
 
 def _hold(path: str) -> int:

@@ -4,6 +4,7 @@ impossible state."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import given, settings
@@ -17,7 +18,7 @@ from tests.unit.test_issue_lifecycle import STEPS, new_issue
 from tests.unit.test_suggestion import ADMIN, T0, suggestion, voter
 
 
-def replay(events: list[Any]) -> Any:
+def replay(events: Sequence[Any]) -> Any:
     aggregate = None
     for event in events:
         aggregate = event.mutate(aggregate)

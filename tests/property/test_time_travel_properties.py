@@ -26,7 +26,7 @@ from domain.actor import Actor
 
 ADMIN = Actor("admin-wong", "admin")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-ISSUE = {
+ISSUE: dict[str, Any] = {
     "title": "Posting fails",
     "description": "GL posting stops",
     "module": "finance",

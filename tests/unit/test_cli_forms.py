@@ -140,7 +140,7 @@ def test_table_aligns_wide_characters() -> None:
 def test_replay_accepts_extra_columns_that_fold_state() -> None:
     """The SLA column will be added this way: one call per event, in order."""
     at = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-    history = [
+    history: list[dict[str, Any]] = [
         {
             "type": "Reported",
             "actor": "lina",

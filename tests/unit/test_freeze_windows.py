@@ -28,8 +28,8 @@ def hk_document(**changes: Any) -> dict[str, Any]:
     return doc
 
 
-def hk(*args: int) -> datetime:
-    return datetime(*args, tzinfo=HKT)  # type: ignore[misc]
+def hk(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=HKT)
 
 
 @pytest.fixture
