@@ -56,7 +56,7 @@ DECISION_KINDS: Final = (
 
 
 def authorise_admin(actor: Actor, action: str) -> None:
-    """Meetings, workarounds and freeze windows are the administrators' (api.md role table)."""
+    """Meetings, workarounds and freeze windows are the administrators' (docs/reference.md role table)."""
     if role_family(actor) not in ADMIN_ONLY:
         raise AccessDenied(f"role {actor.role} may not {action}", visible=True)
 

@@ -4,7 +4,7 @@ The projection that keeps SLA timelines feeds an issue's facts (in time order) a
 resolver to :func:`compute_clocks` and stores what comes back; rebuilding the view, or asking
 "what if today's policy had applied" (a resolver that ignores ``recorded_at``), is the same call.
 
-The rules (design.md "SLA engine"):
+The rules (docs/design.md "SLA engine"):
 
 * ``internal_response``: report -> first admin response (a resolution also stops it).
 * ``internal_resolution``: report -> resolved. Both run on the ``internal`` policy.
@@ -143,7 +143,7 @@ class SlaClock:
     business_seconds_used: int
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of api.md: RFC 3339 UTC times, the target as an ISO 8601 duration."""
+        """The JSON shape of docs/reference.md: RFC 3339 UTC times, the target as an ISO 8601 duration."""
         return {
             "kind": self.kind,
             "vendor": self.vendor,

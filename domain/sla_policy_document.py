@@ -1,4 +1,4 @@
-"""The SLA policy document (api.md "SLA policy document") as a validated value object.
+"""The SLA policy document (docs/reference.md, "SLA policies") as a validated value object.
 
 A vendor's policy says, per priority P1-P4, how long the vendor (or the internal team) may take
 to respond, to post an update and to resolve, and on which business calendar that time is
@@ -133,7 +133,7 @@ class SlaPolicyDocument:
 
     @classmethod
     def from_document(cls, doc: object) -> SlaPolicyDocument:
-        """Parse the api.md JSON; raise :class:`PolicyDocumentError` naming the bad path."""
+        """Parse the docs/reference.md JSON; raise :class:`PolicyDocumentError` naming the bad path."""
         if not isinstance(doc, Mapping):
             raise PolicyDocumentError("", "the policy document must be a JSON object")
         _reject_unknown("", doc, _DOCUMENT_KEYS)

@@ -1,4 +1,4 @@
-"""The closed vocabularies of the domain (domain.md), as string enums.
+"""The closed vocabularies of the domain (docs/domain.md), as string enums.
 
 String enums serialise as plain JSON strings in stored events, so events stay readable and
 stable even if the Python names change.

@@ -16,7 +16,7 @@ from interfaces.http.problems import Problem
 from interfaces.http.reading import read_side, wait_for_views
 from interfaces.http.services import services
 
-# Meetings, workarounds and health checks: administrators do, auditors read (api.md role table).
+# Meetings, workarounds and health checks: administrators do, auditors read (docs/reference.md role table).
 INTERNAL_READERS = frozenset({"admin", "auditor", "system"})
 
 

@@ -1,12 +1,15 @@
 """The `kaizen` command line without a store: forms, exit codes, delegation, text rendering.
 
-Scripts depend on the contract's forms and exit codes (api.md "Command line"), so usage errors
+Scripts depend on the contract's forms and exit codes (docs/reference.md "Command line"), so usage errors
 must exit 2 with one line, and everything else that fails must exit 1 with one line.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,10 +97,10 @@ def test_worker_runs_the_projection_worker_on_the_configured_store(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     import interfaces.process_tuning
-    import projections.worker
+    import interfaces.worker
 
     seen: list[Any] = []
-    monkeypatch.setattr(projections.worker, "run_forever", seen.append)
+    monkeypatch.setattr(interfaces.worker, "run_forever", seen.append)
     monkeypatch.setattr(interfaces.process_tuning, "tune_garbage_collection", lambda: None)  # not this interpreter
     monkeypatch.setenv("KAIZEN_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
     assert run(capsys, "worker")[0] == 0
@@ -118,6 +121,24 @@ def test_projections_rebuild_reports_progress_on_stderr(
     code, out, err = run(capsys, "projections", "rebuild", "all")
     assert code == 0 and "Rebuilt all from 100 log entries." in out
     assert "100% (100/100)" in err
+
+
+def test_kaizen_token_starts_without_the_server_or_the_projections(tmp_path: Any) -> None:
+    """The command modules are imported inside their command, so a token command (run often, by
+    scripts) does not load gunicorn, Flask or the projections. A fresh interpreter, because this
+    one has loaded everything already."""
+    probe = (
+        "import sys\n"
+        "from interfaces.cli import main\n"
+        "assert main(['token', 'list']) == 0\n"
+        "heavy = {'flask', 'flask_smorest', 'gunicorn', 'werkzeug', 'projections'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}))\n"
+    )
+    env = {**os.environ, "KAIZEN_DATABASE_URL": f"sqlite:///{tmp_path / 'tokens.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[]"
 
 
 def test_progress_bar_redraws_on_a_terminal() -> None:

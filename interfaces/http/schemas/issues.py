@@ -1,4 +1,4 @@
-"""Request and answer shapes of the issue routes (field names from api.md)."""
+"""Request and answer shapes of the issue routes (field names from docs/reference.md)."""
 
 from __future__ import annotations
 

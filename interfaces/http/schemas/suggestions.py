@@ -1,4 +1,4 @@
-"""Request and answer shapes of the suggestion routes (field names from api.md)."""
+"""Request and answer shapes of the suggestion routes (field names from docs/reference.md)."""
 
 from __future__ import annotations
 
