@@ -32,7 +32,7 @@ test: $(DEV_STAMP)
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy domain application interfaces projections tests bench
+	$(VENV)/bin/mypy domain application interfaces projections adapters tests bench
 
 # make bench [QUICK=1] [ARGS='--only read_side --events 1000000']: figures against same-run baselines (bench/)
 bench: $(DEV_STAMP)

@@ -19,11 +19,12 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import Environment
 
+from application.allocation_turns import AllocationTurns
 from application.config import StoreSettings, store_settings
 from application.context import Context, Receipt
 from application.errors import ApplicationError, ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
 from application.idempotency import IdempotencyRecord, record_id
-from application.key_allocation import AllocationTurns, Since
+from application.ports import Since, TakesKeyTurns
 from application.schema import racing_schema_setup
 from application.transcodings import ActorAsDict, DateAsISO
 from domain.base import KaizenAggregate
@@ -61,9 +62,12 @@ class DeskBase(Application[UUID]):
         datastore = getattr(self.factory, "datastore", None)
         if self._offline and "register_type_adapters" in getattr(datastore, "__dict__", {}):
             del datastore.register_type_adapters  # type: ignore[union-attr]  # back to the library's
-        key_turn = getattr(self.recorder, "key_turn", None)  # PostgreSQL: lock and read at once
-        writing = getattr(getattr(self.recorder, "datastore", None), "writing", None)  # SQLite: the writer turn
-        self._allocation_turns = AllocationTurns(self.settings, getattr(key_turn, "call_statement", None), writing)
+        # The store's adapter offers its own key turns (PostgreSQL: lock and read at once; SQLite:
+        # the writer turn); a store that is not ours (the import rehearsal's in-memory overlay)
+        # has no other process to take turns with, so this process's threads take them alone.
+        recorder = self.recorder
+        shared = recorder.shared_turns(self.settings) if isinstance(recorder, TakesKeyTurns) else None
+        self._allocation_turns = AllocationTurns(shared)
         self._sequences: dict[str, KeySequence] = {}  # as last read under a turn, never with pending events
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory[Any]:

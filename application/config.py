@@ -11,7 +11,6 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 DEFAULT_SQLITE_PATH = "kaizen.db"
@@ -23,8 +22,8 @@ under load (a connection takes a few milliseconds) and shrinks back after 10 idl
 POOL_OVERFLOW = 4
 """Connections a pool may open beyond `POOL_SIZE`: one per request thread of a web worker
 (gunicorn's 4), the one kept open serving its readiness check and standby runner."""
-KEY_TURN_CONNECTIONS = 3  # a web worker's own connections for key turns: KZ, SG, MT (application/key_allocation.py)
-ELECTION_CONNECTIONS = 1  # a runner's own connection for the election lock (projections/election.py)
+KEY_TURN_CONNECTIONS = 3  # a web worker's own connections for key turns: KZ, SG, MT (adapters/key_allocation.py)
+ELECTION_CONNECTIONS = 1  # a runner's own connection for the election lock (adapters/election.py)
 
 
 class ConfigurationError(ValueError):
@@ -94,8 +93,8 @@ def store_settings(url: str | None = None) -> StoreSettings:
             environment={
                 **common,
                 # The library's SQLite factory, except that a connection that hit a read-only,
-                # full or unreadable file is not reused (application/sqlite_store.py).
-                "PERSISTENCE_MODULE": "application.sqlite_store:RenewingSQLiteFactory",
+                # full or unreadable file is not reused (adapters/sqlite_store.py).
+                "PERSISTENCE_MODULE": "adapters.sqlite_store:RenewingSQLiteFactory",
                 "SQLITE_DBNAME": path,
                 "SQLITE_LOCK_TIMEOUT": "30",
             },
@@ -120,8 +119,8 @@ def store_settings(url: str | None = None) -> StoreSettings:
                 # How long a request may wait for a pooled connection; with the fail-fast
                 # recorders, a request gives up after about 3 x this while the database is away.
                 "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["2"])[0],
-                "APPLICATION_RECORDER_TOPIC": "application.postgres_recorders:FailFastApplicationRecorder",
-                "TRACKING_RECORDER_TOPIC": "application.postgres_recorders:FailFastTrackingRecorder",
+                "APPLICATION_RECORDER_TOPIC": "adapters.postgres_recorders:FailFastApplicationRecorder",
+                "TRACKING_RECORDER_TOPIC": "adapters.postgres_recorders:FailFastTrackingRecorder",
                 "POSTGRES_LOCK_TIMEOUT": "10",
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
             },
@@ -178,21 +177,4 @@ def connection_budget(settings: StoreSettings, workers: int, projection_process:
         projection_process=projection,
         master=2 * kept,
         at_start=(workers + (1 if projection_process else 0)) * idle,
-    )
-
-
-def connect_postgres(environment: dict[str, str], connect_timeout: int) -> Any:
-    """A psycopg connection of its own (autocommit) to the store's database: for session-level
-    advisory locks (the projection election, key-allocation turns), which must not live in the
-    library's pool, where a connection is shared and may be recycled under the lock."""
-    import psycopg
-
-    return psycopg.connect(
-        dbname=environment["POSTGRES_DBNAME"],
-        host=environment["POSTGRES_HOST"],
-        port=environment["POSTGRES_PORT"],
-        user=environment["POSTGRES_USER"],
-        password=environment.get("POSTGRES_PASSWORD") or None,
-        autocommit=True,
-        connect_timeout=connect_timeout,
     )

@@ -4,8 +4,8 @@
 rise with versions: an imported merge lands on a live suggestion with its past business time,
 and two servers' clocks may disagree by a few milliseconds, so a binary search over versions
 could pick the wrong one. Every version's time is therefore looked at, but only the times:
-each stored event's JSON is parsed without building a domain event (about a third of the cost
-of decoding it), and an aggregate's times, which never change once recorded, are kept (a
+each stored event's JSON is parsed without building a domain event (far cheaper than decoding
+it; bench/history.py), and an aggregate's times, which never change once recorded, are kept (a
 bounded LRU per process) and topped up by reading only the versions recorded since.
 """
 

@@ -23,7 +23,10 @@ class FreezeView:
 
 
 class FreezeWindows(DeskBase):
-    """Placed before `IssueCommands` in `KaizenDesk`'s bases, so its `freeze_window_at` wins."""
+    """The freeze calendar's commands and the one answer to "is this time frozen?".
+
+    `IssueCommands` derives from this class (`schedule_change` asks `freeze_window_at`), so the
+    rule is defined here only and nothing can shadow it."""
 
     def _freeze_calendar(self) -> FreezeCalendar | None:
         try:

@@ -122,7 +122,7 @@ class Reading(DeskBase):
         """The aggregate as the cache holds it, not a copy: only to look at a field or two (who may
         see it, its version) before answering with something else, as history and time travel do.
         Never present or change it: another request's thread may fast-forward it meanwhile.
-        (Copying an issue with a thousand comments, as `get_issue` must, costs ~8 ms.)"""
+        (`get_issue` must copy, and copying an issue with a thousand comments is not cheap.)"""
         label = f"{cls.__name__.lower()} {key}"
         try:
             found: Any = self.repository.get(aggregate_id(key), deepcopy_from_cache=False)
@@ -131,9 +131,6 @@ class Reading(DeskBase):
         if not isinstance(found, cls):
             raise NotFound(f"{label} was not found")
         return found
-
-    def aggregate_by_key(self, key: str, version: int | None = None) -> Any:
-        return self._load(aggregate_id(key), object, key, version)  # type: ignore[type-var]
 
     def aggregate_id_of(self, key: str) -> UUID:
         return aggregate_id(key)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from domain.base import event_name
 from domain.sla_clocks import PolicyResolver, SlaClock, SlaFact, compute_clocks
 
 FACT_OF_EVENT = {
@@ -25,11 +26,6 @@ FACT_OF_EVENT = {
     "Issue.Reopened": "reopened",
     "Issue.Closed": "closed",
 }
-
-
-def event_name(event: Any) -> str:
-    """`Issue.Reported` style names: the aggregate and the fact."""
-    return ".".join(type(event).__qualname__.split(".")[-2:])
 
 
 def fact_from_event(event: Any) -> SlaFact | None:

@@ -2,15 +2,17 @@
 
 Creating a URL subscription resolves its host and checks every address against the outbound
 allow-list (`KAIZEN_WEBHOOK_ALLOW`, see `domain.notification_egress`); the delivery worker
-checks again at every delivery, because DNS answers change.
+checks again at every delivery, because DNS answers change. Resolving is a port
+(`application.ports.Resolver`): the composition points (`interfaces/`) wire the system
+resolver (`adapters.dns.resolve_host`).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
-import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -21,6 +23,7 @@ from eventsourcing.utils import get_topic
 from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import NotFound
+from application.ports import Resolver
 from domain.actor import SYSTEM
 from domain.errors import InvalidCommand
 from domain.notification_egress import EgressPolicy
@@ -29,22 +32,22 @@ from domain.sla_alert import SlaAlert, alert_id
 from domain.subscription import Subscription
 
 SUBSCRIPTION_ID = re.compile(r"^sub_[0-9a-f]{16}$")
-Resolver = Callable[[str, int], list[str]]
 
 
-def resolve_host(host: str, port: int) -> list[str]:
-    """Every address `host` resolves to (empty when it does not resolve)."""
+def literal_address(host: str, port: int) -> list[str]:
+    """What a host resolves to without asking DNS: an IP address is itself, a name is nothing
+    (refused as not resolving). The answer of a desk that no composition point gave a resolver."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
         return []
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 class SubscriptionCommands(DeskBase):
     """Admin commands on subscriptions, and the one command the alert scheduler issues."""
 
-    # Both None means "from the environment / the system resolver"; tests set them per desk.
+    # `egress` None: `KAIZEN_WEBHOOK_ALLOW` read now. `resolver` None: IP literals only; the
+    # composition points wire the system resolver (`adapters.dns`). Tests set both per desk.
     egress: EgressPolicy | None = None
     resolver: Resolver | None = None
 
@@ -53,7 +56,7 @@ class SubscriptionCommands(DeskBase):
         return self.egress if self.egress is not None else EgressPolicy.parse(os.environ.get("KAIZEN_WEBHOOK_ALLOW"))
 
     def resolve_addresses(self, host: str, port: int) -> list[str]:
-        return (self.resolver or resolve_host)(host, port)
+        return (self.resolver or literal_address)(host, port)
 
     def egress_refusal(self, target: str) -> str | None:
         """Why a URL target may not be contacted right now, or None (resolves the host)."""

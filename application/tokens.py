@@ -43,8 +43,8 @@ SAVE_ATTEMPTS = 5
 class TokensRead:
     """Token aggregates as this process last read them, with when (monotonic seconds).
 
-    Every request authenticates, and on PostgreSQL each read is a round trip, a sixth of a
-    command's time at one client. Only tokens that exist are kept (an unknown id is read
+    Every request authenticates, and on PostgreSQL each read is a round trip, a visible share
+    of a command's time (bench/command_path.py). Only tokens that exist are kept (an unknown id is read
     again next time, so a token issued by another process works at once), the secret is
     still checked against the stored digest on every request, and a revocation by this
     process forgets the copy at once. Bounded: tokens are few, but ids arrive from outside.

@@ -239,12 +239,6 @@ def given_or_new(url: str | None, engine: str = "postgres", prefix: str = "kaize
             yield fresh
 
 
-def sqlite_path(url: str) -> str:
-    from application.config import store_settings
-
-    return store_settings(url).environment["SQLITE_DBNAME"]
-
-
 def pg_ctl(action: str) -> None:
     """`pg_ctlcluster 15 main start|stop|restart` (fault drills only)."""
     command = ["pg_ctlcluster", "--skip-systemctl-redirect", *PG_CLUSTER, action]
@@ -480,12 +474,6 @@ class Server:
         if self.process is None:
             return []
         return [pid for pid in children(self.pid) if process_name(pid) != PROJECTION_PROCESS]
-
-    def projection_pid(self) -> int | None:
-        """`kaizen serve`'s projection process (interfaces/projection_process.py), if running."""
-        if self.process is None:
-            return None
-        return next((pid for pid in children(self.pid) if process_name(pid) == PROJECTION_PROCESS), None)
 
     def kill9(self) -> list[int]:
         """kill -9 the master only; returns the workers it leaves behind."""

@@ -22,6 +22,7 @@ import time
 from functools import partial
 from typing import Any
 
+from adapters.transports import TRANSPORTS
 from application.config import store_settings
 from application.context import Context
 from application.desk import KaizenDesk
@@ -89,7 +90,7 @@ def measure(url: str, reports: int) -> dict[str, Any]:
     )
     secret.append(created or "")
     stop = threading.Event()
-    service = NotificationService(desk, views, None, DeliverySettings.from_env())
+    service = NotificationService(desk, views, None, DeliverySettings.from_env(), transports=TRANSPORTS)
     loop = threading.Thread(target=service.run, args=(stop,), daemon=True)
     latencies: list[float] = []
     try:

@@ -81,8 +81,3 @@ def authorise_suggestion(actor: Actor, action: str) -> None:
     allowed = SUGGESTION_ACTIONS.get(action, ADMIN_ONLY)
     if role_family(actor) not in allowed:
         raise AccessDenied(f"role {actor.role} may not {action} suggestions", visible=True)
-
-
-def may_read(actor: Actor) -> bool:
-    """Every authenticated role reads something; scoping happens per resource."""
-    return True

@@ -17,6 +17,19 @@ from domain.chain import chain_hash
 from domain.errors import TransitionRefused
 from domain.values import identifier, refuse_unstorable
 
+_EVENT_NAMES: dict[type, str] = {}
+
+
+def event_name(event: Any) -> str:
+    """`Issue.Reported` style names: the aggregate and the fact, the keys of every view's handler
+    table and of the SLA facts. Kept per class, because every view asks for every event."""
+    cls = type(event)
+    name = _EVENT_NAMES.get(cls)
+    if name is None:
+        name = _EVENT_NAMES[cls] = ".".join(cls.__qualname__.split(".")[-2:])
+    return name
+
+
 EVENT_ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp"})
 """Attributes the library sets itself; everything else an event carries came from a command."""
 
@@ -50,7 +63,7 @@ class KaizenAggregate(Aggregate):
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         """The copy the repository hands each command (and each read) out of its cache.
 
-        The same result as `copy.deepcopy`, about five times sooner on a long issue: the state is
+        The same result as `copy.deepcopy`, much sooner on a long issue (bench/command_path.py): the state is
         plain dicts and lists of strings and times, and the library's generic copy rebuilds
         every (immutable) datetime through `__reduce_ex__`; here immutable values are shared and
         only containers are walked. Anything else still goes through `copy.deepcopy`.
@@ -122,8 +135,3 @@ def _copied(value: Any, memo: dict[int, Any]) -> Any:
         items.extend(_copied(item, memo) for item in value)
         return items
     return copy.deepcopy(value, memo)
-
-
-def provenance(actor: Actor, occurred_at: datetime) -> dict[str, Any]:
-    """The attributes every event records besides its own facts."""
-    return {"actor": actor, "occurred_at": occurred_at}

@@ -11,12 +11,17 @@ The maths works on UTC instants with microsecond ``timedelta`` arithmetic, so ev
 exact and can be recomputed by hand. Each local date is turned into its UTC open intervals once
 (cached per calendar), and closed dates cost one set lookup, so a target of weeks is cheap.
 
+The calendar document (docs/reference.md, "SLA policies") is read here too, by
+``BusinessCalendar.from_document``: the parser and the model share the grammar's limits (ranges
+sorted and disjoint, known zones), so they live in one module.
+
 Pure: standard library, ``zoneinfo`` and ``holidays`` only.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -63,6 +68,12 @@ _ONE_DAY: Final = timedelta(days=1)
 _LAST_BLOCK: Final = (date.max.toordinal() - _BLOCK_SPILL) // _BLOCK_DAYS - 1  # blocks stay in date's range
 
 Interval = tuple[datetime, datetime]
+
+# The calendar document's grammar (docs/reference.md, "SLA policies").
+_HHMM = re.compile(r"^([0-9]{2}):([0-9]{2})$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_CALENDAR_KEYS: Final = frozenset({"timezone", "hours", "holidays", "closed_days"})
+_HOLIDAY_KEYS: Final = frozenset({"country", "subdivision"})
 
 
 class CalendarError(ValueError):
@@ -115,7 +126,7 @@ _OFFICE_CATEGORIES: Final[Mapping[str, tuple[str, ...]]] = {"HK": ("public", "op
 
 @lru_cache(maxsize=1024)
 def _public_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
-    """Holiday dates of one year, cached because building them costs about a millisecond."""
+    """Holiday dates of one year, cached: the `holidays` package builds them anew on every call."""
     categories = _OFFICE_CATEGORIES.get(country)
     found = holidays_lib.country_holidays(country, subdiv=subdivision, years=year, categories=categories)
     return frozenset(found.keys())
@@ -164,10 +175,28 @@ class BusinessCalendar:
 
     @classmethod
     def from_document(cls, doc: object, name: str = "calendar") -> BusinessCalendar:
-        """Parse and validate the api.md calendar document; raise :class:`CalendarError`."""
-        from domain.calendar_document import parse_calendar
+        """Parse and validate the docs/reference.md calendar document; raise :class:`CalendarError`.
 
-        return parse_calendar(doc, name)
+        Validation names the path of the offending value (``hours.mon[1]: end 09:00 must be
+        after start 18:00``), so an admin editing a policy over the API knows what to fix.
+        """
+        if doc == ALWAYS_OPEN:
+            return cls.always_open(name)
+        if not isinstance(doc, Mapping):
+            raise CalendarError("", f'must be "{ALWAYS_OPEN}" or an object with timezone and hours')
+        _reject_unknown_keys("", doc, _CALENDAR_KEYS)
+        if "timezone" not in doc:
+            raise CalendarError("timezone", "is required")
+        if "hours" not in doc:
+            raise CalendarError("hours", "is required")
+        timezone = _parse_timezone(doc["timezone"])
+        return cls(
+            name=name,
+            timezone=timezone,
+            hours=_parse_hours(doc["hours"]),
+            holidays=_parse_holidays(doc.get("holidays")),
+            closed_days=_parse_closed_days(doc.get("closed_days", [])),
+        )
 
     def to_document(self) -> str | dict[str, Any]:
         """The normalised document: weekdays in order, ranges sorted, closed days sorted."""
@@ -424,3 +453,105 @@ def _check_ranges(path: str, ranges: tuple[OpeningRange, ...] | list[OpeningRang
                 f"ranges {'-'.join(earlier.to_document())} and "
                 f"{'-'.join(later.to_document())} overlap (or are not sorted)",
             )
+
+
+# ------------------------------------------------------------------- reading a document
+
+
+def _reject_unknown_keys(path: str, doc: Mapping[Any, Any], allowed: frozenset[str]) -> None:
+    for key in doc:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else str(key)
+            raise CalendarError(where, f"unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def _parse_timezone(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise CalendarError("timezone", "must be an IANA time zone name such as Asia/Hong_Kong")
+    _load_zone(value)
+    return value
+
+
+def _parse_hours(value: object) -> tuple[tuple[OpeningRange, ...], ...]:
+    if not isinstance(value, Mapping):
+        raise CalendarError("hours", "must be an object of weekday -> [[start, end], ...]")
+    for key in value:
+        if key not in WEEKDAYS:
+            raise CalendarError(f"hours.{key}", f"unknown weekday (use {', '.join(WEEKDAYS)})")
+    hours = tuple(_parse_day(f"hours.{wd}", value.get(wd, [])) for wd in WEEKDAYS)
+    if not any(hours):
+        raise CalendarError("hours", "at least one opening range is required")
+    return hours
+
+
+def _parse_day(path: str, value: object) -> tuple[OpeningRange, ...]:
+    if not isinstance(value, list):
+        raise CalendarError(path, "must be a list of [start, end] pairs")
+    ranges = [_parse_range(f"{path}[{i}]", item) for i, item in enumerate(value)]
+    ranges.sort()
+    _check_ranges(path, ranges)
+    return tuple(ranges)
+
+
+def _parse_range(path: str, value: object) -> OpeningRange:
+    if not isinstance(value, list) or len(value) != 2:
+        raise CalendarError(path, 'must be a ["HH:MM", "HH:MM"] pair')
+    start = _parse_hhmm(f"{path}[0]", value[0], is_end=False)
+    end = _parse_hhmm(f"{path}[1]", value[1], is_end=True)
+    if end <= start:
+        raise CalendarError(path, f"end {value[1]} must be after start {value[0]}")
+    return OpeningRange(start, end)
+
+
+def _parse_hhmm(path: str, value: object, *, is_end: bool) -> int:
+    match = _HHMM.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise CalendarError(path, f"{value!r} is not an HH:MM time")
+    hour, minute = int(match[1]), int(match[2])
+    if (hour, minute) == (24, 0):
+        if not is_end:
+            raise CalendarError(path, "24:00 is only allowed as the end of a range")
+        return MINUTES_PER_DAY
+    if hour > 23 or minute > 59:
+        raise CalendarError(path, f"{value!r} is not an HH:MM time")
+    return hour * 60 + minute
+
+
+def _parse_holidays(value: object) -> HolidaySource | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise CalendarError("holidays", 'must be null or {"country": "HK", "subdivision": null}')
+    _reject_unknown_keys("holidays", value, _HOLIDAY_KEYS)
+    country, subdivision = value.get("country"), value.get("subdivision")
+    if not isinstance(country, str) or not country:
+        raise CalendarError("holidays.country", "must be a country code such as HK")
+    if subdivision is not None and not isinstance(subdivision, str):
+        raise CalendarError("holidays.subdivision", "must be a string or null")
+    try:
+        holidays_lib.country_holidays(country)
+    except NotImplementedError:
+        raise CalendarError("holidays.country", f"unknown holiday country {country!r}") from None
+    try:
+        holidays_lib.country_holidays(country, subdiv=subdivision)
+    except NotImplementedError:
+        raise CalendarError("holidays.subdivision", f"unknown subdivision {subdivision!r} of {country}") from None
+    return HolidaySource(country, subdivision)
+
+
+def _parse_closed_days(value: object) -> frozenset[date]:
+    if not isinstance(value, list):
+        raise CalendarError("closed_days", "must be a list of YYYY-MM-DD dates")
+    days: set[date] = set()
+    for i, item in enumerate(value):
+        days.add(_parse_iso_date(f"closed_days[{i}]", item))
+    return frozenset(days)
+
+
+def _parse_iso_date(path: str, value: object) -> date:
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CalendarError(path, f"{value!r} is not a YYYY-MM-DD date")

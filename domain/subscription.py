@@ -22,7 +22,7 @@ from domain.actor import Actor
 from domain.base import KaizenAggregate
 from domain.errors import InvalidCommand
 from domain.keys import named_id
-from domain.notification_rules import LANGUAGES, URL_KINDS, NotificationFilter, check_target, redact_target
+from domain.notification_rules import LANGUAGES, NotificationFilter, check_target, redact_target
 
 
 class Subscription(KaizenAggregate):
@@ -113,10 +113,6 @@ class Subscription(KaizenAggregate):
     @property
     def notice_filter(self) -> NotificationFilter:
         return NotificationFilter.build(self.event_types, self.filters)
-
-    @property
-    def is_url(self) -> bool:
-        return self.kind in URL_KINDS
 
     def revoke(self, actor: Actor, occurred_at: datetime) -> None:
         """No more deliveries: pending ones are given up when the worker next picks them."""

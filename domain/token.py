@@ -99,6 +99,3 @@ class ApiToken(KaizenAggregate):
         # Sessions whose cookies have expired need no entry any more: the list stays short.
         self.ended_sessions = {d: u for d, u in self.ended_sessions.items() if u > occurred_at}
         self.ended_sessions[session_digest] = until
-
-    def console_session_ended(self, session_digest: str) -> bool:
-        return session_digest in self.ended_sessions

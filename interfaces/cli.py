@@ -1,9 +1,9 @@
-"""`kaizen`: the command line of api.md ("Command line"), for operators and scripts.
+"""`kaizen`: the command line of docs/reference.md ("Command line"), for operators and scripts.
 
 Scripts depend on the forms and on the exit codes: 0 done, 1 refused or failed (one line
 `kaizen: <why>` on stderr, never a traceback), 2 usage. Modules owned by other parts of the
-product (the server, the projection worker, audit) are imported inside their command, so a
-build without one still runs every other command and says plainly what is missing.
+product (the server, the projection worker, audit) are imported inside their command, so
+`kaizen token` starts without loading gunicorn, Flask or the projections.
 The CLI acts as `cli:<os user>` with the admin role: whoever can run it can read the store.
 `KAIZEN_DEBUG=1` shows the traceback of an unexpected error instead of the one line.
 """
@@ -11,25 +11,20 @@ The CLI acts as `cli:<os user>` with the admin role: whoever can run it can read
 from __future__ import annotations
 
 import argparse
-import getpass
-import importlib
 import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from application.config import ConfigurationError, store_settings
 from application.context import Context
 from application.errors import ApplicationError
-from domain.actor import Actor
 from domain.errors import DomainError
+from interfaces.cli_common import cli_actor, open_desk
+from interfaces.cli_subscriptions import register as register_subscriptions
 from interfaces.cli_text import REPLAY_COLUMNS, SLA_LEGEND, progress_bar, render_issue, replay_lines, table, when
-
-if TYPE_CHECKING:
-    from application.desk import KaizenDesk
 
 
 class UsageError(Exception):
@@ -158,59 +153,32 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--csv", metavar="FILE.csv")
     audit = actions("audit", "tamper evidence")
     command("verify", _audit_verify, "recompute every hash chain", audit)
-    from interfaces.cli_subscriptions import register as register_subscriptions
-
     register_subscriptions(actions, command)
     return parser
 
 
-# -- shared helpers ----------------------------------------------------------------------------
-def cli_actor() -> Actor:
-    """Events written from the command line name the operating-system user who ran it."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):  # a container user without a passwd entry
-        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-    return Actor(f"cli:{user}", "admin")
-
-
-@contextmanager
-def _desk() -> Iterator[KaizenDesk]:
-    from application.desk import KaizenDesk
-
-    desk = KaizenDesk(store_settings())
-    try:
-        yield desk
-    finally:
-        desk.close()
-
-
-def _optional(module: str, name: str, command: str) -> Any:
-    """Import a command's module only when the command runs: `kaizen token` should not pay for
-    gunicorn, Flask or the projections just to start."""
-    return getattr(importlib.import_module(module), name)
-
-
 # -- commands ------------------------------------------------------------------------------------
 def _serve(args: argparse.Namespace) -> int:
-    run = _optional("interfaces.serve", "run", "serve")
+    from interfaces.serve import run
+
     run(host=args.host, port=args.port, workers=args.workers, threads=args.threads, dev=args.dev)
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
-    run_forever = _optional("projections.worker", "run_forever", "worker")
-    check_linger = _optional("projections.runner", "follow_linger_seconds", "worker")
-    tune = _optional("interfaces.process_tuning", "tune_garbage_collection", "worker")
+    from interfaces.process_tuning import tune_garbage_collection
+    from interfaces.worker import run_forever
+    from projections.runner import follow_linger_seconds
+
     settings = store_settings()
-    check_linger()  # a bad setting stops here, in one line
-    tune()  # after the imports, so that what they loaded is frozen out of every collection
+    follow_linger_seconds()  # a bad setting stops here, in one line
+    tune_garbage_collection()  # after the imports, so that what they loaded is frozen out of every collection
     run_forever(settings)
     return 0
 
 
 def _token(args: argparse.Namespace) -> int:
-    with _desk() as desk:
+    with open_desk() as desk:
         if args.action == "create":
             token_id, token = desk.issue_token(Context(cli_actor()), args.role, args.subject)
             print(f"Token {token_id} for {args.subject} (role {args.role}); it is shown once, store it now:")
@@ -225,9 +193,9 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from application.demo import load_demo
+    from interfaces.demo.loader import load_demo
 
-    with _desk() as desk:
+    with open_desk() as desk:
         head = desk.recorder.max_notification_id()
         if head and args.if_empty:
             print(f"The store already has events (up to position {head}); demo data not loaded.")
@@ -245,13 +213,13 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _issue_show(args: argparse.Namespace) -> int:
-    with _desk() as desk:
+    with open_desk() as desk:
         print(render_issue(desk.get_issue(args.key.upper()), desk.history(args.key.upper())))
     return 0
 
 
 def _replay(args: argparse.Namespace) -> int:
-    with _desk() as desk:
+    with open_desk() as desk:
         issue = desk.get_issue(key := args.key.upper())
         print(f"{issue.key}  {issue.title}  [{issue.status}, {issue.priority}]")
         print(SLA_LEGEND)
@@ -260,14 +228,15 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _projections(args: argparse.Namespace) -> int:
+    from projections.admin import rebuild, status
+
     if args.action == "status":
-        views = _optional("projections.admin", "status", "projections status")(store_settings())
+        views = status(store_settings())
         print(table(("view", "position", "head", "lag", "fails on", "since", "error"), [_view_row(v) for v in views]))
         return 0
-    rebuild = _optional("projections.admin", "rebuild", "projections rebuild")
-    extra = {"policy_now": True} if args.policy_now else {}
-    read = rebuild(store_settings(), args.name, progress=progress_bar(f"rebuild {args.name}"), **extra)
-    print(f"Rebuilt {args.name}" + (f" from {read} log entries." if isinstance(read, int) else "."))
+    progress = progress_bar(f"rebuild {args.name}")
+    read = rebuild(store_settings(), args.name, progress=progress, policy_now=args.policy_now)
+    print(f"Rebuilt {args.name} from {read} log entries.")
     return 0
 
 
@@ -279,14 +248,15 @@ def _view_row(view: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    export_jsonl = _optional("application.audit", "export_jsonl", "export")
-    with _desk() as desk:
+    from application.audit import export_jsonl
+
+    with open_desk() as desk:
         if not args.output:
             export_jsonl(desk, sys.stdout)
             return 0
         with open(args.output, "w", encoding="utf-8", newline="\n") as stream:
             count = export_jsonl(desk, stream)
-    print(f"Exported {count} events to {args.output}." if isinstance(count, int) else f"Exported to {args.output}.")
+    print(f"Exported {count} events to {args.output}.")
     return 0
 
 
@@ -301,10 +271,10 @@ def _import(args: argparse.Namespace) -> int:
 
         with open(args.csv, encoding="utf-8-sig") as handle:
             log = csv_to_jsonl(handle.read())
-        with _desk() as desk:
+        with open_desk() as desk:
             refs = import_text(desk, log, IMPORT_RULES, progress_bar("import"))
     else:
-        with _desk() as desk:
+        with open_desk() as desk:
             refs = import_file(desk, args.file, IMPORT_RULES, progress_bar("import"))
     print(f"Imported {len(refs)} issue(s) and suggestion(s); refs to keys:")
     print(json.dumps(refs, ensure_ascii=False, sort_keys=True))
@@ -312,15 +282,14 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
-    verify = _optional("application.audit", "verify", "audit verify")
-    with _desk() as desk:
+    from application.audit import verify
+
+    with open_desk() as desk:
         report = verify(desk)
-    broken = list(getattr(report, "broken", report))
-    if not broken:
-        counted = f" ({report.aggregates} aggregates, {report.events} events)" if hasattr(report, "events") else ""
-        print(f"Every hash chain holds{counted}.")
+    if report.ok:
+        print(f"Every hash chain holds ({report.aggregates} aggregates, {report.events} events).")
         return 0
-    for item in broken:
-        print(item.line() if hasattr(item, "line") else f"{item.name}: chain broken at version {item.version}")
-    _error(f"kaizen: {len(broken)} aggregate(s) with a broken hash chain")
+    for item in report.broken:
+        print(item.line())
+    _error(f"kaizen: {len(report.broken)} aggregate(s) with a broken hash chain")
     return 1

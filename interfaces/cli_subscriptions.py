@@ -13,8 +13,8 @@ from typing import Any
 
 from application.context import Context
 from domain.notification_rules import FILTER_FIELDS, LANGUAGES, TARGET_KINDS
-
-Handler = Callable[[argparse.Namespace], int]
+from interfaces.cli_common import cli_actor, open_desk
+from interfaces.cli_text import table, when
 
 
 def register(actions: Callable[[str, str], Any], command: Callable[..., argparse.ArgumentParser]) -> None:
@@ -50,10 +50,8 @@ def _split(values: list[str]) -> list[str]:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from interfaces.cli import _desk, cli_actor
-
     filters = {name: _split(getattr(args, name)) for name in FILTER_FIELDS if _split(getattr(args, name))}
-    with _desk() as desk:
+    with open_desk() as desk:
         receipt, secret = desk.create_subscription(
             Context(cli_actor()),
             kind=args.kind,
@@ -72,10 +70,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from interfaces.cli import _desk
-    from interfaces.cli_text import table, when
-
-    with _desk() as desk:
+    with open_desk() as desk:
         rows = [
             (
                 s["id"],
@@ -94,9 +89,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    from interfaces.cli import _desk, cli_actor
-
-    with _desk() as desk:
+    with open_desk() as desk:
         desk.revoke_subscription(Context(cli_actor()), args.subscription_id)
     print(f"Subscription {args.subscription_id} revoked.")
     return 0

@@ -1,9 +1,9 @@
 """Garbage collection tuned for a long-lived server process (web worker or projection process).
 
-With CPython's default first threshold (700 allocations), a page of 500 history events
-triggered a full collection about every 53 requests; with the aggregate cache and the loaded
-modules in the heap it took ~50 ms, so 2-4 % of such pages answered in 50-110 ms instead of 20
-(p99 107 ms on PostgreSQL). The projection process builds as many short-lived objects per batch
+With CPython's default first threshold (700 allocations), large history pages triggered full
+collections every few dozen requests, and with the aggregate cache and the loaded modules in
+the heap each one is a long pause in the answer that triggered it (bench/history.py, the tail
+latencies in docs/performance.md). The projection process builds as many short-lived objects per batch
 of events, and a pause there delays every reader waiting for its own write.
 """
 

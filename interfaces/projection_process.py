@@ -1,7 +1,7 @@
 """The projections of `kaizen serve` in a process of their own beside gunicorn.
 
 Projecting inside a web worker took CPU and the GIL from that worker's requests; moving it out
-gave +45 % commands/s at one client and halved p99 at eight (bench/command_path.py). The
+raised throughput and cut tail latency (bench/command_path.py, docs/performance.md). The
 process is forked from the gunicorn master before gunicorn starts, so it is up at once (the
 modules are already imported) and wins the election; the web workers' runners stand by and
 take over if it dies. It is a plain `os.fork` rather than `multiprocessing`, whose atexit
@@ -41,7 +41,7 @@ def follow_the_log(database_url: str | None, parent_pid: int) -> None:
     """The child's life: `kaizen worker` until SIGTERM or until the server is gone."""
     from application.config import store_settings
     from interfaces.http.logs import configure_logging
-    from projections.worker import run_forever
+    from interfaces.worker import run_forever
 
     name_this_process()
     configure_logging()

@@ -185,9 +185,9 @@ def prepare_store(settings: HttpSettings) -> bool:
     A store that refuses the connection (PostgreSQL out of connections, not up yet) is not the
     end of the server: one line says so, and each worker sets the store up once it can
     (interfaces/http/store_setup.py). Returns whether the tables were set up here."""
+    from adapters.store_probe import store_reachable
     from application.config import store_settings
     from application.desk import KaizenDesk
-    from application.store_probe import store_reachable
     from interfaces.http.logs import configure_logging, get_logger
     from interfaces.http.problems import problem_for
     from projections.read_side import ReadSide

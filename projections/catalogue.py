@@ -23,7 +23,3 @@ def all_views() -> list[View]:
         HealthView(),
         OutboxView(),
     ]
-
-
-def view_names() -> list[str]:
-    return [view.name for view in all_views()]

@@ -27,8 +27,8 @@ from domain.notification_rules import retry_delay, sign
 from projections.alerts import AlertScheduler, AlertSettings
 from projections.outbox import WRITTEN
 from projections.outbox_queries import Claimed, claim_due, give_up, record_attempt
+from projections.ports import LeaderElection, Sent, SmtpSettings, Transports
 from projections.store import ViewStore
-from projections.transports import Sent, SmtpSettings, post, send_mail
 
 log = logging.getLogger("kaizen.delivery")
 
@@ -68,9 +68,12 @@ class DeliveryWorker:
         settings: DeliverySettings | None = None,
         clock: Callable[[], datetime] | None = None,
         rand: Callable[[], float] = random.random,
+        *,
+        transports: Transports,
     ) -> None:
         self.desk = desk
         self.store = store
+        self.transports = transports
         self.settings = settings or DeliverySettings.from_env()
         self.clock = clock or desk.clock
         self.rand = rand
@@ -128,7 +131,7 @@ class DeliveryWorker:
             details = (
                 f"{title}\n\n{text}\n\n--\n{item.event_type} · position {item.position} · delivery {item.delivery_id}"
             )
-            return send_mail(self.settings.smtp, subscription.target, title, details, headers)
+            return self.transports.send_mail(self.settings.smtp, subscription.target, title, details, headers)
         target = subscription.target
         headers = {"X-Kaizen-Delivery": item.delivery_id, "X-Kaizen-Event": item.event_type}
         if subscription.kind == "webhook":
@@ -158,7 +161,7 @@ class DeliveryWorker:
             ).encode("utf-8")
         else:
             body = json.dumps(teams_body(title, text), ensure_ascii=False).encode("utf-8")
-        sent = post(
+        sent = self.transports.post(
             target, body, headers, self.desk.egress_policy(), self.desk.resolve_addresses, self.settings.timeout
         )
         if sent.error is None and subscription.kind != "webhook":
@@ -175,18 +178,20 @@ class NotificationService:
         self,
         desk: Any,
         store: ViewStore,
-        election: Any = None,
+        election: LeaderElection | None = None,
         delivery: DeliverySettings | None = None,
         alerts: AlertSettings | None = None,
+        *,
+        transports: Transports,
     ) -> None:
         self.election = election
-        self.worker = DeliveryWorker(desk, store, delivery)
+        self.worker = DeliveryWorker(desk, store, delivery, transports=transports)
         self.scheduler = AlertScheduler(desk, store, alerts)
         self._next_scan = 0.0
         self._eager = 0
 
     def leading(self) -> bool:
-        return self.election is None or bool(getattr(self.election, "is_leader", False))
+        return self.election is None or self.election.is_leader
 
     def step(self) -> int:
         if time.monotonic() >= self._next_scan:
@@ -215,13 +220,15 @@ class NotificationService:
                 self._eager = 10
 
 
-def start_notifications(desk: Any, store: ViewStore, election: Any, stop: threading.Event) -> threading.Thread | None:
+def start_notifications(
+    desk: Any, store: ViewStore, election: LeaderElection | None, stop: threading.Event, transports: Transports
+) -> threading.Thread | None:
     """Start the loop in a daemon thread beside the projection runner (None when switched off)."""
     settings = DeliverySettings.from_env()
     if not settings.enabled:
         return None
     desk.egress_policy()  # a malformed KAIZEN_WEBHOOK_ALLOW stops the start, not every delivery
-    service = NotificationService(desk, store, election, settings)
+    service = NotificationService(desk, store, election, settings, transports=transports)
     thread = threading.Thread(target=service.run, args=(stop,), daemon=True, name="kaizen-notifications")
     thread.start()
     return thread

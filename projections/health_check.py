@@ -111,7 +111,7 @@ class HealthView(View):
 
     def flush(self, sql: Sql) -> None:
         """The earliest time per person is kept as a datetime and spelled once here: spelling
-        every event's time to compare it was a tenth of this view's catch-up."""
+        every event's time to compare it showed in this view's catch-up (bench/read_side.py)."""
         self._inserts.write(sql)
         seen, self._seen = self._seen, {}
         sql.executemany(

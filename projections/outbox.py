@@ -23,10 +23,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import uuid5
 
+from domain.base import event_name
 from domain.keys import NAMESPACE
 from domain.notification_rules import NotificationFilter
 from projections.store import Sql
-from projections.view import View, created_in, event_name, iso, originator
+from projections.view import View, created_in, iso, originator
 
 # Set when the projection writes a row, so the delivery loop in the same (elected) process wakes
 # at once instead of at its next poll; a wake-up before the row commits only costs a retry.

@@ -11,9 +11,9 @@ from application.schema import racing_schema_setup
 from domain.actor import Actor
 from projections.catalogue import all_views
 from projections.delivery import start_notifications
-from projections.election import Election
 from projections.improvement_queries import ImprovementQueries, SuggestionQueries
 from projections.issue_list import list_issues
+from projections.ports import LeaderElection, Transports
 from projections.runner import ProjectionRunner
 from projections.schema import create_views
 from projections.stalls import ViewFailure, current
@@ -57,13 +57,13 @@ class ReadSide:
             self._runner = ProjectionRunner(desk, self.store, self.views)
         return self._runner
 
-    def start(self, desk: Any) -> None:
-        """Run the projections in a thread of this process; only the elected process writes."""
+    def start(self, desk: Any, election: LeaderElection, transports: Transports) -> None:
+        """Run the projections in a thread of this process; only the elected process writes.
+        The election and the transports are the composition point's (`adapters/`)."""
         if self._thread is not None:
             return
         runner = self.runner(desk)
         self._stop.clear()
-        election = Election(self.settings)
         self._thread = threading.Thread(
             target=runner.run,
             args=(self._stop, election),
@@ -73,7 +73,7 @@ class ReadSide:
         )
         self._thread.start()
         # SLA alerts and notification deliveries, in the elected process only (shares the election).
-        self._notifications = start_notifications(desk, self.store, election, self._stop)
+        self._notifications = start_notifications(desk, self.store, election, self._stop, transports)
 
     def stop(self) -> None:
         self._stop.set()

@@ -66,7 +66,7 @@ def sla_compliance(
 
     `filters` narrows by vendor, priority, module and site (the console's filter bar). Module
     and site are copied onto each clock row by the SLA view, so no grouping joins the issue
-    list: the join of every clock with its issue was a third of the report's time."""
+    list: the join of every clock with its issue was a large part of the report's time."""
     column = GROUPS[group_by]
     clauses: list[str] = []
     params: list[Any] = []

@@ -23,7 +23,7 @@ from application.config import number_from_env
 from application.errors import ApplicationError
 from application.schema import racing_schema_setup
 from projections import stalls
-from projections.election import Election
+from projections.ports import LeaderElection
 from projections.schema import create_views
 from projections.stalls import ViewFailure
 from projections.store import ViewStore
@@ -36,10 +36,10 @@ Progress = Callable[[int, int], None]
 FOLLOW_LINGER_SECONDS = 0.05
 """After a NOTIFY wakes the leader on PostgreSQL, it waits this long before reading the log,
 unless a reader is waiting for a position (`wait_for`). Each wake-up costs a transaction over
-every view whatever the batch size; at 8 clients, waking for every few events took 1.1-1.3 ms
-of projection CPU per command and 50 ms of lingering 0.6 ms (PostgreSQL's own CPU per command
-fell by a third too): 320-335 -> 383-386 commands/s. Views and notifications lag by up to
-this much more; SQLite's follower polls every 100 ms and does not linger.
+every view whatever the batch size, so under load waking for every few events spends
+projection (and PostgreSQL) CPU that commands need; lingering gathers bigger batches
+(bench/command_path.py, docs/performance.md). Views and notifications lag by up to this much
+more; SQLite's follower polls every 100 ms and does not linger.
 `KAIZEN_PROJECTION_LINGER_MS` overrides it (0 to 1,000; 0 reads at once after every wake-up)."""
 LINGER_ENV = "KAIZEN_PROJECTION_LINGER_MS"
 MAX_LINGER_MS = 1000.0
@@ -55,8 +55,8 @@ def default_batch_size(engine: str) -> int:
 
     PostgreSQL: 3,000. Each batch costs a few dozen round trips whatever its size (positions,
     the log read, a COPY per table, the reads of the batch's rows, the commit), and an issue
-    whose events straddle two batches is read back and recomputed; at 1,000 a 100k-event
-    rebuild ran ~15% slower. SQLite keeps 1,000: there each view's batch holds the database's
+    whose events straddle two batches is read back and recomputed, so smaller batches make a
+    rebuild measurably slower (bench/read_side.py). SQLite keeps 1,000: there each view's batch holds the database's
     one write lock, and the event store's writers wait for it."""
     return 3000 if engine == "postgres" else 1000
 
@@ -406,12 +406,12 @@ class ProjectionRunner:
         threading.Thread(target=self._listen, args=(listening,), daemon=True, name="kaizen-listen").start()
         return listening
 
-    def run(self, stop: threading.Event, election: Election | None = None, idle_wait: float = 1.0) -> None:
+    def run(self, stop: threading.Event, election: LeaderElection | None = None, idle_wait: float = 1.0) -> None:
         """Run until `stop` is set: stand by until elected, then follow the log.
 
         Only the leader listens for new events. A standby that listened too (every web worker
-        is one) would read each new batch of the log once per worker for nothing: at 8
-        clients on PostgreSQL that was 14 % of each web worker's CPU.
+        is one) would read each new batch of the log once per worker for nothing, CPU taken
+        from every web worker's requests (bench/command_path.py).
         """
         follows = self.desk.settings.engine == "postgres"
         listening: threading.Event | None = None  # set to stop the listener
@@ -452,7 +452,7 @@ class ProjectionRunner:
                 election.release()
 
     @staticmethod
-    def _elected(election: Election) -> bool:
+    def _elected(election: LeaderElection) -> bool:
         """Leader now? An unreachable database means "not now", never the end of the runner:
         the thread must outlive a PostgreSQL restart and take up following again after it."""
         try:
@@ -488,7 +488,7 @@ class ProjectionRunner:
 
 
 @contextlib.contextmanager
-def running(runner: ProjectionRunner, election: Election | None = None) -> Any:
+def running(runner: ProjectionRunner, election: LeaderElection | None = None) -> Any:
     stop = threading.Event()
     thread = threading.Thread(target=runner.run, args=(stop, election), daemon=True, name="kaizen-projections")
     thread.start()

@@ -118,8 +118,8 @@ class SlaView(View):
 
     def create_indexes(self, sql: Sql) -> None:
         """The compliance report counts every clock per group. SQLite scanned the wide rows and
-        sorted them per group (110-150 ms at 200k clocks); one narrow index per grouping, in
-        group order, answers it from the index alone (about 45 ms). PostgreSQL's hash
+        sorted them per group; one narrow index per grouping, in group order, answers it from
+        the index alone (bench/read_side.py). PostgreSQL's hash
         aggregate needs none, and its catch-up is the tighter budget."""
         if sql.engine != "sqlite":
             return

@@ -71,7 +71,7 @@ class Sql:
 
         On PostgreSQL a plain INSERT of many rows goes as one COPY instead: the server
         executed a pipelined INSERT once per row, which was the largest wait of a catch-up;
-        COPY writes the same rows about five times faster. COPY knows no ON CONFLICT, so it
+        COPY writes the same rows several times sooner (bench/read_side.py). COPY knows no ON CONFLICT, so it
         runs in a savepoint, and if it fails at all (a conflicting row, a value the column
         refuses) the savepoint is rolled back and the rows go through executemany as before,
         which keeps `DO NOTHING` (first row wins) and every error exactly as they were."""

@@ -7,22 +7,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.base import event_name
 from projections.store import Sql
-
-_EVENT_NAMES: dict[type, str] = {}
-
-
-def event_name(event: Any) -> str:
-    """`Issue.Reported` style names: the aggregate and the fact, stable across modules.
-
-    Kept per class: every view asks for every event, and splitting the qualified name each
-    time cost a catch-up 2-3%."""
-    cls = type(event)
-    name = _EVENT_NAMES.get(cls)
-    if name is None:
-        name = _EVENT_NAMES[cls] = ".".join(cls.__qualname__.split(".")[-2:])
-    return name
-
 
 _ISO: dict[datetime, str] = {}  # UTC instant -> its text; an event's times are spelled by several views
 _ISO_LIMIT = 1 << 15
@@ -34,7 +20,7 @@ _IDS_LIMIT = 1 << 13
 
 def originator(event: Any) -> str:
     """`str(event.originator_id)`, kept for the next view: every view keys rows by it, and
-    formatting the UUID again for each was 5% of a catch-up's CPU (a lookup is a fifth)."""
+    formatting the UUID again for each is a measurable part of a catch-up (bench/read_side.py)."""
     uid = event.originator_id
     text = _IDS.get(uid)
     if text is None:
@@ -54,8 +40,8 @@ def iso(value: datetime | None) -> str | None:
     """UTC, fixed width, so text comparison in SQL orders like time on both engines.
 
     A catch-up spells several times per event, the same instant in several views (the issue
-    list, the health view, an SLA fact and the clock it starts), and `strftime` was a tenth of
-    it. Spelled with `%` formatting (the same text at a third of the cost) and kept for the
+    list, the health view, an SLA fact and the clock it starts), and `strftime` showed in its
+    profile. Spelled with `%` formatting (the same text, cheaper) and kept for the
     next view: the key is the UTC instant, so equal keys mean equal text. Before year 1000
     `strftime` does not pad the year, and stays the spelling there."""
     if value is None:
@@ -85,7 +71,7 @@ def iso(value: datetime | None) -> str | None:
 def from_iso(value: str | None) -> datetime | None:
     if value is None:
         return None
-    return datetime.fromisoformat(value)  # Python 3.11 reads the trailing Z (10x faster than strptime)
+    return datetime.fromisoformat(value)  # Python 3.11 reads the trailing Z (and far sooner than strptime)
 
 
 class View(ABC):
@@ -121,7 +107,7 @@ class View(ABC):
 
     def apply(self, sql: Sql, event: Any, position: int) -> None:
         table = self.__dict__.get("_handler_table")
-        if table is None:  # built once per view: rebuilding it for every event cost a catch-up 5%
+        if table is None:  # built once per view, not for every event of a catch-up
             table = self.__dict__["_handler_table"] = self.handlers()
         handler = table.get(event_name(event))
         if handler is not None:

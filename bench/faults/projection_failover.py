@@ -35,7 +35,7 @@ WORKER_ENV = {"KAIZEN_NOTIFICATIONS": "off"}
 
 
 def lock_key() -> int:
-    from projections.election import LOCK_NAME
+    from adapters.election import LOCK_NAME
 
     return zlib.crc32(LOCK_NAME.encode()) & 0x7FFFFFFF
 

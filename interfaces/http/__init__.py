@@ -1,6 +1,5 @@
-"""The HTTP API (Flask + flask-smorest): `create_app(settings)` builds one application."""
+"""The HTTP API (Flask + flask-smorest): `interfaces.http.app.create_app(settings)` builds one application.
 
-from interfaces.http.app import create_app
-from interfaces.http.settings import HttpSettings
-
-__all__ = ["HttpSettings", "create_app"]
+Deliberately empty: importing one module of this package (a schema, the settings, the metrics)
+must not load the app factory, every blueprint and the console with it.
+"""

@@ -6,15 +6,24 @@ many apps side by side and gunicorn build one per worker after forking.
 
 from __future__ import annotations
 
-import importlib
-
 from flask import Flask
 from flask_smorest import Blueprint
 
+from adapters.dns import resolve_host
+from adapters.store_probe import store_reachable
 from application.config import StoreSettings, store_settings
 from application.desk import KaizenDesk
-from application.store_probe import store_reachable
-from interfaces.http import issues, middleware, ops, suggestions
+from interfaces.http import (
+    audit,
+    compliance,
+    improvement,
+    improvement_reports,
+    issues,
+    middleware,
+    ops,
+    subscriptions,
+    suggestions,
+)
 from interfaces.http.api import BEARER, create_api
 from interfaces.http.docs import ASSETS_URL, assets_blueprint, swagger_ui_directory
 from interfaces.http.logs import configure_logging, get_logger
@@ -23,14 +32,6 @@ from interfaces.http.services import KaizenServices
 from interfaces.http.settings import HttpSettings
 from interfaces.web import install_console
 
-# Blueprints beside issues and suggestions, one module per resource group; add new ones here.
-OPTIONAL_BLUEPRINTS = (
-    "interfaces.http.compliance",
-    "interfaces.http.audit",
-    "interfaces.http.improvement",
-    "interfaces.http.improvement_reports",
-    "interfaces.http.subscriptions",
-)
 API_TITLE = "Kaizen Desk"
 API_VERSION = "v1"
 log = get_logger("kaizen.http.store")
@@ -43,9 +44,17 @@ def _unreachable(exc: BaseException) -> bool:
 
 
 def build_desk(store: StoreSettings, settings: HttpSettings) -> tuple[KaizenDesk, bool]:
-    """The desk, and whether its tables could be set up now. When the store refuses a connection
-    (PostgreSQL out of connections, not up yet), the desk is built without touching it, so the
-    worker starts anyway and sets the store up later (interfaces/http/store_setup.py)."""
+    """The desk, with the system resolver wired (webhook targets are checked on every address
+    their host resolves to), and whether its tables could be set up now."""
+    desk, online = _desk(store, settings)
+    desk.resolver = resolve_host
+    return desk, online
+
+
+def _desk(store: StoreSettings, settings: HttpSettings) -> tuple[KaizenDesk, bool]:
+    """When the store refuses a connection (PostgreSQL out of connections, not up yet), the
+    desk is built without touching it, so the worker starts anyway and sets the store up later
+    (interfaces/http/store_setup.py)."""
     if store_reachable(store):
         try:
             return KaizenDesk(store, clock=settings.clock), True
@@ -68,7 +77,7 @@ def _configure(app: Flask, settings: HttpSettings, swagger_ui: str | None) -> No
         API_SPEC_OPTIONS={
             "security": [{BEARER: []}],
             "info": {
-                "description": "The HTTP contract of Kaizen Desk (see api.md). Errors are RFC 9457 "
+                "description": "The HTTP contract of Kaizen Desk (see docs/reference.md). Errors are RFC 9457 "
                 "application/problem+json."
             },
         },
@@ -80,9 +89,10 @@ def _configure(app: Flask, settings: HttpSettings, swagger_ui: str | None) -> No
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
 
-def optional_blueprints() -> list[Blueprint]:
-    """The `blp` of every listed module; a missing module is a packaging bug and fails loudly."""
-    return [importlib.import_module(name).blp for name in OPTIONAL_BLUEPRINTS]
+def resource_blueprints() -> list[Blueprint]:
+    """The blueprints beside issues and suggestions, one module per resource group, in the
+    order they are registered (the OpenAPI document lists them so); add new ones here."""
+    return [compliance.blp, audit.blp, improvement.blp, improvement_reports.blp, subscriptions.blp]
 
 
 def create_app(settings: HttpSettings | None = None) -> Flask:
@@ -97,7 +107,7 @@ def create_app(settings: HttpSettings | None = None) -> Flask:
     app.extensions["kaizen"] = services
     try:
         api = create_api(app)
-        for blueprint in (issues.blp, suggestions.blp, *optional_blueprints(), ops.blp):
+        for blueprint in (issues.blp, suggestions.blp, *resource_blueprints(), ops.blp):
             api.register_blueprint(blueprint)
         if swagger_ui is not None:
             app.register_blueprint(assets_blueprint(swagger_ui))

@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import Response, current_app, g, json, request
 
+from adapters.sqlite_store import write_refusal
 from application.errors import ConcurrencyExhausted, IdempotencyKeyReused, NotFound, StaleVersion
-from application.sqlite_store import write_refusal
 from domain.access import AccessDenied
 from domain.errors import DomainError, InvalidCommand, TransitionRefused
 

@@ -6,7 +6,6 @@ and tests can build as many independent apps as they like in one process.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,26 +15,15 @@ from typing import Any
 from eventsourcing.persistence import OperationalError
 from flask import current_app
 
+from adapters.election import Election
+from adapters.store_probe import store_reachable
+from adapters.transports import TRANSPORTS
 from application.desk import KaizenDesk
-from application.store_probe import store_reachable
 from interfaces.http.breaker import StoreBreaker
 from interfaces.http.readiness import BoundedCheck
 from interfaces.http.settings import HttpSettings
 from interfaces.http.store_setup import StoreSetup
-
-
-def read_side_class() -> Any | None:
-    """`projections.read_side.ReadSide` when the projections package provides it, else None.
-
-    Only the absence of that module is tolerated; an error inside it is a bug and propagates.
-    """
-    try:
-        module = importlib.import_module("projections.read_side")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("projections", "projections.read_side"):
-            return None
-        raise
-    return getattr(module, "ReadSide", None)
+from projections.read_side import ReadSide
 
 
 class ViewsUnreachable(Exception):
@@ -64,7 +52,7 @@ class ReadyState:
 
 @dataclass
 class KaizenServices:
-    """The desk (writes, reads by key) and, when available, the read side (lists, lag).
+    """The desk (writes, reads by key) and the read side (lists, lag).
 
     The read side is built lazily unless projections run in this process: building it creates
     the views' tables and a connection pool, which requests that never list anything (and the
@@ -73,7 +61,7 @@ class KaizenServices:
 
     desk: KaizenDesk
     settings: HttpSettings
-    _read: Any | None = None
+    _read: ReadSide | None = None
     _read_built: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     breaker: StoreBreaker = field(default_factory=StoreBreaker)
@@ -100,28 +88,24 @@ class KaizenServices:
         self.setup = StoreSetup(steps).start()
 
     @property
-    def read(self) -> Any | None:
-        """The read side, or None when the projections package has none."""
+    def read(self) -> ReadSide | None:
+        """The read side, or None once closed."""
         if self._read_built:
             return self._read
         if self.setup is not None and not self.setup.steps_done(1):
             raise StoreNotSetUp("the store is not set up yet")
         with self._lock:
             if not self._read_built:
-                cls = read_side_class()
-                if cls is not None:
-                    read = cls(self.desk.settings)
-                    # A runner that is not started still answers positions, lag and wait_for;
-                    # the elected process (maybe another one) does the writing.
-                    runner = getattr(read, "runner", None)
-                    if callable(runner):
-                        runner(self.desk)
-                    self._read = read
+                read = ReadSide(self.desk.settings)
+                # A runner that is not started still answers positions, lag and wait_for;
+                # the elected process (maybe another one) does the writing.
+                read.runner(self.desk)
+                self._read = read
                 self._read_built = True
         return self._read
 
     def lag(self) -> dict[str, int] | None:
-        """Events each view trails the log by, or None when this build has no read side."""
+        """Events each view trails the log by, or None once closed."""
         read = self.read
         if read is None:
             return None
@@ -160,7 +144,7 @@ class KaizenServices:
     def start_projections(self) -> None:
         read = self.read
         if read is not None:
-            read.start(self.desk)
+            read.start(self.desk, Election(self.desk.settings), TRANSPORTS)
 
     def close(self) -> None:
         """Stop the projection thread and release every connection (tests drop databases)."""

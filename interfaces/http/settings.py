@@ -14,9 +14,9 @@ from application.config import ConfigurationError, number_from_env
 
 MIB = 1024 * 1024
 RATE_LIMIT_ENV = "KAIZEN_RATE_LIMIT"
-# Per caller per process. Above what the benchmark's busiest token asks of one worker: the admin
-# token sends 2 of every 3 commands, about 230/s at one client, where one worker serves them all
-# (a command costs a web worker about 2.2 ms of CPU, README "Performance"). The limit stops
+# Per caller per process. Above what the benchmark's busiest token (the admin token, which sends
+# most of its commands) asks of one worker that serves them all (bench/command_path.py,
+# docs/performance.md). The limit stops
 # runaway scripts from monopolising a worker, not normal use.
 DEFAULT_RATE_LIMIT = "300/s,600"
 DISABLED = frozenset({"off", "0", "false", "no", "none"})

@@ -26,10 +26,11 @@ from werkzeug.serving import make_server
 
 from application.config import store_settings
 from application.context import Context
-from application.demo import load_demo
 from application.desk import KaizenDesk
 from domain.actor import SYSTEM, Actor
-from interfaces.http import HttpSettings, create_app
+from interfaces.demo.loader import load_demo
+from interfaces.http.app import create_app
+from interfaces.http.settings import HttpSettings
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

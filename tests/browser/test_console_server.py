@@ -27,7 +27,8 @@ from application.config import store_settings
 from application.context import Context
 from application.desk import KaizenDesk
 from domain.actor import SYSTEM
-from interfaces.http import HttpSettings, create_app
+from interfaces.http.app import create_app
+from interfaces.http.settings import HttpSettings
 from interfaces.web.chain import verify_chain
 from interfaces.web.charts import clock_timeline, percent_bars
 from interfaces.web.secret import KEY_FILE, SECRET_ENV, console_secret, file_key

@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from interfaces.http import HttpSettings, create_app
+from interfaces.http.app import create_app
+from interfaces.http.settings import HttpSettings
 from interfaces.web.session import COOKIE
 from tests.browser.test_console_server import seeded, signed_in  # noqa: F401 (a fixture)
 from tests.conftest import REPORTER, FakeClock, ctx

@@ -14,8 +14,9 @@ import sys
 import time
 from typing import Any
 
-from interfaces.http import HttpSettings, create_app
+from interfaces.http.app import create_app
 from interfaces.http.breaker import StoreBreaker
+from interfaces.http.settings import HttpSettings
 
 ISSUE = {
     "title": "Posting run stops",

@@ -32,9 +32,9 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from adapters.sqlite_store import RenewingDatastore, is_stale_connection_error
 from application.config import store_settings
 from application.desk import KaizenDesk
-from application.sqlite_store import RenewingDatastore, is_stale_connection_error
 from bench.faults.common import AS_NOBODY, NOBODY, why_nobody_cannot_run
 from interfaces.http.breaker import StoreBreaker
 from tests.conftest import FakeClock

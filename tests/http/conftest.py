@@ -20,7 +20,8 @@ from werkzeug.test import TestResponse
 from application.context import Context
 from application.desk import KaizenDesk
 from domain.actor import SYSTEM
-from interfaces.http import HttpSettings, create_app
+from interfaces.http.app import create_app
+from interfaces.http.settings import HttpSettings
 from tests.conftest import FakeClock
 
 # Who calls, as (role, subject): the parties of the role matrix.

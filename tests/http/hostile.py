@@ -22,7 +22,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import strategies as st
 
-from interfaces.http import HttpSettings, create_app
+from interfaces.http.app import create_app
+from interfaces.http.settings import HttpSettings
 from tests.conftest import STORES, FakeClock, fresh_store
 
 SECRET = "hostile-input-console-signing-key-0123456789"

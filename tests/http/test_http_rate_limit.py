@@ -13,9 +13,9 @@ import pytest
 from conftest import ISSUE, Api, issue_tokens
 from flask import Flask
 
-from interfaces.http import HttpSettings, create_app
+from interfaces.http.app import create_app
 from interfaces.http.problems import PROBLEM_JSON
-from interfaces.http.settings import RateLimit
+from interfaces.http.settings import HttpSettings, RateLimit
 from tests.conftest import FakeClock
 
 NEVER_LIMITED = ("/healthz", "/readyz", "/metrics")

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from conftest import Api, build_app, issue_tokens
 
+from adapters.transports import TRANSPORTS
 from domain.notification_egress import EgressPolicy
 from projections.delivery import DeliverySettings, DeliveryWorker
 from tests.conftest import FakeClock
@@ -156,7 +157,9 @@ def test_delivery_log_and_redelivery(api: Api, receiver: http.server.ThreadingHT
     desk.egress = EgressPolicy.parse("127.0.0.1/32")
     read = api.app.extensions["kaizen"].read
     assert read.wait_for(int(position), timeout=10)
-    worker = DeliveryWorker(desk, read.store, DeliverySettings(timeout=2), clock=clock, rand=lambda: 0.5)
+    worker = DeliveryWorker(
+        desk, read.store, DeliverySettings(timeout=2), clock=clock, rand=lambda: 0.5, transports=TRANSPORTS
+    )
     assert worker.deliver_due() == 1
     page = api.get(f"{V1}/{created['id']}/deliveries?min_position={position}")
     assert page.status_code == 200, page.get_json()

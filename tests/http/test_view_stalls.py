@@ -17,7 +17,8 @@ from werkzeug.test import TestResponse
 
 from application.config import store_settings
 from interfaces.cli import main
-from interfaces.http import HttpSettings, create_app
+from interfaces.http.app import create_app
+from interfaces.http.settings import HttpSettings
 from projections.store import ViewStore
 from tests.conftest import FakeClock
 

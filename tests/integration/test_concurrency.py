@@ -154,13 +154,16 @@ def test_threads_of_one_process_take_turns_for_keys_instead_of_colliding(desk: K
 
 def test_a_report_turn_is_shared_by_every_process_on_the_store(store_url: str) -> None:
     """Two desks stand for two processes: the second waits for the first's turn, then takes it."""
-    from application.key_allocation import AllocationTurns
+    from application.allocation_turns import AllocationTurns
+    from application.ports import TakesKeyTurns
 
     desks = [KaizenDesk(store_settings(store_url)) for _ in range(2)]
+    recorders = [desk.recorder for desk in desks]
+    assert all(isinstance(recorder, TakesKeyTurns) for recorder in recorders)
     # wired as a desk wires them: on SQLite the turn is its datastore's writer turn
     first, second = (
-        AllocationTurns(desk.settings, writing=getattr(desk.recorder.datastore, "writing", None))  # type: ignore[attr-defined]
-        for desk in desks
+        AllocationTurns(recorder.shared_turns(desk.settings))  # type: ignore[attr-defined]
+        for recorder, desk in zip(recorders, desks, strict=True)
     )
     holding, release = threading.Event(), threading.Event()
 

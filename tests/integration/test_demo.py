@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from application.config import store_settings
-from application.demo import DemoSummary, load_demo
-from application.demo_data.people import SITES
 from application.desk import KaizenDesk
 from domain.issue import Issue
 from domain.suggestion import Suggestion
+from interfaces.demo.data.people import SITES
+from interfaces.demo.loader import DemoSummary, load_demo
 
 NOW = datetime(2026, 4, 15, 9, 30, tzinfo=UTC)
 TICKETS = {

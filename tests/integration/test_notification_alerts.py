@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from adapters.transports import TRANSPORTS
 from application.config import store_settings
 from application.desk import KaizenDesk
 from domain.notification_egress import EgressPolicy
@@ -211,7 +212,12 @@ class Worker:
         runner.setup()
         self.stop = threading.Event()
         service = NotificationService(
-            self.desk, self.store, None, DeliverySettings(timeout=2, poll=0.02), AlertSettings(interval=0.05)
+            self.desk,
+            self.store,
+            None,
+            DeliverySettings(timeout=2, poll=0.02),
+            AlertSettings(interval=0.05),
+            transports=TRANSPORTS,
         )
         self.threads = [
             threading.Thread(target=runner.run, args=(self.stop, None, 0.1), daemon=True),

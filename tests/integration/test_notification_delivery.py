@@ -15,18 +15,19 @@ from typing import Any
 
 import pytest
 
+from adapters.transports import TRANSPORTS
 from application.config import store_settings
 from application.desk import KaizenDesk
+from application.ports import Resolver
 from domain.notification_egress import EgressPolicy
 from domain.notification_rules import RETRY_DELAYS, verify
-from projections import delivery as delivery_module
 from projections.catalogue import all_views
 from projections.delivery import DeliverySettings, DeliveryWorker
 from projections.outbox import OUTBOX
 from projections.outbox_queries import list_deliveries
+from projections.ports import Sent, SmtpSettings, Transports
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
-from projections.transports import Sent, SmtpSettings
 from tests.conftest import ADMIN, REPORTER, FakeClock, ctx
 
 
@@ -140,12 +141,15 @@ def test_one_outbox_row_per_event_and_subscription_and_rebuild_keeps_delivery_st
     ]
     assert {r["subscription_id"] for r in rows} == {everything, oracle_only}
     assert ProjectionRunner(desk, store, all_views()).catch_up() == 0 and outbox(store) == rows
-    assert DeliveryWorker(desk, store, clock=clock).deliver_due() == 4
+    assert DeliveryWorker(desk, store, clock=clock, transports=TRANSPORTS).deliver_due() == 4
     delivered = outbox(store)
     assert {r["state"] for r in delivered} == {"delivered"}
     ProjectionRunner(desk, store, all_views()).rebuild(["notifications"])
     assert outbox(store) == delivered  # nothing forgotten, nothing queued again
-    assert DeliveryWorker(desk, store, clock=clock).deliver_due() == 0 and len(receiver.requests) == 4
+    assert (
+        DeliveryWorker(desk, store, clock=clock, transports=TRANSPORTS).deliver_due() == 0
+        and len(receiver.requests) == 4
+    )
 
 
 def test_webhook_is_signed_over_timestamp_and_body_with_the_position(
@@ -154,7 +158,7 @@ def test_webhook_is_signed_over_timestamp_and_body_with_the_position(
     _subscription, secret = subscribe(desk, receiver.url, language="zh")
     report(desk)
     project(desk, store)
-    DeliveryWorker(desk, store, clock=clock).deliver_due()
+    DeliveryWorker(desk, store, clock=clock, transports=TRANSPORTS).deliver_due()
     [(headers, body)] = receiver.requests
     [row] = outbox(store)
     assert headers["X-Kaizen-Delivery"] == row["delivery_id"] and headers["X-Kaizen-Event"] == "issue.reported"
@@ -179,7 +183,9 @@ def test_failures_back_off_10_30_90_270_810_then_dead(
     report(desk)
     project(desk, store)
     receiver.script = [500] * 10
-    worker = DeliveryWorker(desk, store, DeliverySettings(timeout=2), clock=clock, rand=lambda: 0.5)
+    worker = DeliveryWorker(
+        desk, store, DeliverySettings(timeout=2), clock=clock, rand=lambda: 0.5, transports=TRANSPORTS
+    )
     assert worker.deliver_due() == 1
     for delay in RETRY_DELAYS:
         clock.advance(seconds=delay - 1)
@@ -199,7 +205,9 @@ def test_a_timeout_is_a_failure_and_the_retry_succeeds(
     report(desk)
     project(desk, store)
     receiver.script = ["slow"]
-    worker = DeliveryWorker(desk, store, DeliverySettings(timeout=0.3), clock=clock, rand=lambda: 0.0)
+    worker = DeliveryWorker(
+        desk, store, DeliverySettings(timeout=0.3), clock=clock, rand=lambda: 0.0, transports=TRANSPORTS
+    )
     worker.deliver_due()
     [row] = outbox(store)
     assert row["state"] == "pending" and "timed out" in row["last_error"] and row["last_status"] is None
@@ -217,7 +225,7 @@ def test_redirects_are_not_followed(desk: KaizenDesk, store: ViewStore, receiver
         report(desk)
         project(desk, store)
         receiver.script = [(302, elsewhere.url)]
-        DeliveryWorker(desk, store, clock=clock).deliver_due()
+        DeliveryWorker(desk, store, clock=clock, transports=TRANSPORTS).deliver_due()
         [row] = outbox(store)
         assert row["last_error"] == "redirect not followed" and row["state"] == "pending"
         assert elsewhere.requests == []
@@ -236,7 +244,7 @@ def test_dns_rebinding_is_refused_at_delivery(
     answers["hooks.example.com"] = ["127.0.0.1"]  # the name now points inside
     report(desk)
     project(desk, store)
-    DeliveryWorker(desk, store, clock=clock).deliver_due()
+    DeliveryWorker(desk, store, clock=clock, transports=TRANSPORTS).deliver_due()
     [row] = outbox(store)
     assert "egress policy" in row["last_error"] and "127.0.0.1" in row["last_error"]
     assert receiver.requests == []
@@ -251,7 +259,7 @@ def test_revoked_subscription_gives_up_pending_deliveries(
     desk.revoke_subscription(ctx(ADMIN), subscription)
     report(desk)
     project(desk, store)
-    DeliveryWorker(desk, store, clock=clock).deliver_due()
+    DeliveryWorker(desk, store, clock=clock, transports=TRANSPORTS).deliver_due()
     [row] = outbox(store)  # nothing for the second issue: revoked before it
     assert row["state"] == "dead" and "revoked" in row["last_error"] and receiver.requests == []
 
@@ -276,7 +284,7 @@ def test_email_goes_through_smtp(desk: KaizenDesk, store: ViewStore, clock: Fake
         report(desk)
         project(desk, store)
         settings = DeliverySettings(smtp=SmtpSettings(host="127.0.0.1", port=port, sender="kaizen@example.com"))
-        DeliveryWorker(desk, store, settings, clock=clock).deliver_due()
+        DeliveryWorker(desk, store, settings, clock=clock, transports=TRANSPORTS).deliver_due()
     finally:
         controller.stop()
     [envelope] = received
@@ -289,18 +297,17 @@ def test_email_goes_through_smtp(desk: KaizenDesk, store: ViewStore, clock: Fake
     assert isinstance(payload, bytes) and "月结凭证无法过账" in payload.decode("utf-8")
 
 
-def test_chat_adapters_send_their_formats(
-    desk: KaizenDesk, store: ViewStore, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_chat_adapters_send_their_formats(desk: KaizenDesk, store: ViewStore, clock: FakeClock) -> None:
     sent: list[tuple[str, dict[str, Any]]] = []
     answers = {"dingtalk": b'{"errcode": 310000, "errmsg": "sign not match"}', "feishu": b'{"code": 0}', "teams": b""}
 
-    def fake_post(url: str, body: bytes, headers: dict[str, str], *args: Any) -> Sent:
+    def fake_post(
+        url: str, body: bytes, headers: dict[str, str], policy: EgressPolicy, resolver: Resolver, timeout: float
+    ) -> Sent:
         kind = "dingtalk" if "dingtalk" in url else "feishu" if "feishu" in url else "teams"
         sent.append((url, json.loads(body)))
         return Sent(200 if kind != "teams" else 202, answers[kind], None, 1)
 
-    monkeypatch.setattr(delivery_module, "post", fake_post)
     desk.resolver = lambda host, _port: ["93.184.216.34"]
     desk.egress = EgressPolicy.parse(None)
     subscribe(desk, "https://oapi.dingtalk.com/robot/send?access_token=t", kind="dingtalk", signing_secret="SECabc")
@@ -308,7 +315,7 @@ def test_chat_adapters_send_their_formats(
     subscribe(desk, "https://prod.logic.azure.com/workflows/w/triggers/manual/paths/invoke", kind="teams")
     report(desk)
     project(desk, store)
-    DeliveryWorker(desk, store, clock=clock).deliver_due()
+    DeliveryWorker(desk, store, clock=clock, transports=Transports(fake_post, TRANSPORTS.send_mail)).deliver_due()
     by_kind = {("dingtalk" if "dingtalk" in u else "feishu" if "feishu" in u else "teams"): (u, b) for u, b in sent}
     url, body = by_kind["dingtalk"]
     assert "access_token=t&timestamp=" in url and "&sign=" in url and body["msgtype"] == "markdown"
@@ -329,7 +336,7 @@ def test_planned_suggestions_and_module_filters(
     for key in (wanted, other):
         desk.decide(ctx(), key, outcome="planned", target_release="2026.2")
     project(desk, store)
-    DeliveryWorker(desk, store, clock=clock).deliver_due()
+    DeliveryWorker(desk, store, clock=clock, transports=TRANSPORTS).deliver_due()
     [(_, body)] = receiver.requests
     payload = json.loads(body)
     assert payload["type"] == "suggestion.planned" and payload["event"]["subject"]["key"] == wanted

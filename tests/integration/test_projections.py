@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from adapters.election import Election
+from adapters.transports import TRANSPORTS
 from application.config import store_settings
 from application.desk import KaizenDesk
 from projections.catalogue import all_views
-from projections.election import Election
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, ctx
@@ -97,8 +98,9 @@ def test_rebuild_equals_incremental_build(desk: KaizenDesk, store_url: str, cloc
 def test_read_your_writes_waits_for_position(desk: KaizenDesk, store_url: str, clock: FakeClock) -> None:
     from projections.read_side import ReadSide
 
-    read = ReadSide(store_settings(store_url))
-    read.start(desk)
+    settings = store_settings(store_url)
+    read = ReadSide(settings)
+    read.start(desk, Election(settings), TRANSPORTS)
     try:
         receipt = desk.report(
             ctx(REPORTER), title="Need it now", description="d", module="sales", impact_scope="user", urgency="minor"
@@ -126,7 +128,7 @@ def test_only_one_runner_is_elected(store_url: str) -> None:
 
 WORKER = (
     "import sys; sys.path.insert(0, {root!r});"
-    "from application.config import store_settings; from projections.worker import run_forever;"
+    "from application.config import store_settings; from interfaces.worker import run_forever;"
     "run_forever(store_settings({url!r}))"
 )
 
@@ -225,7 +227,7 @@ def test_standby_worker_takes_over_when_active_one_dies(postgres_url: str) -> No
 
 
 def test_worker_stops_on_event(store_url: str) -> None:
-    from projections.worker import run_forever
+    from interfaces.worker import run_forever
 
     stop = threading.Event()
     thread = threading.Thread(target=run_forever, args=(store_settings(store_url), stop))
@@ -241,10 +243,10 @@ def test_worker_waits_for_a_store_that_is_away_at_start(
 ) -> None:
     """`kaizen worker` (and the projection process of `kaizen serve`) started while the store
     cannot be opened keeps trying, then follows the log once it can."""
-    import projections.worker
-    from projections.worker import run_forever
+    import interfaces.worker
+    from interfaces.worker import run_forever
 
-    monkeypatch.setattr(projections.worker, "START_RETRY_S", 0.1)
+    monkeypatch.setattr(interfaces.worker, "START_RETRY_S", 0.1)
     url = f"sqlite:///{tmp_path / 'not-yet' / 'kaizen.db'}"
     stop = threading.Event()
     thread = threading.Thread(target=run_forever, args=(store_settings(url), stop))

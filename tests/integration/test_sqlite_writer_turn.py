@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from adapters.sqlite_store import WriterTurn
 from application.config import store_settings
 from application.desk import KaizenDesk
-from application.sqlite_store import WriterTurn
 from tests.conftest import REPORTER, ctx
 
 ISSUE: dict[str, Any] = dict(

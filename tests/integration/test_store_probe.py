@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
+from adapters.store_probe import store_reachable
 from application.config import store_settings
-from application.store_probe import store_reachable
 
 
 def test_a_running_store_is_reachable(store_url: str) -> None:

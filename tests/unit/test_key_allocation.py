@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-import application.key_allocation as key_allocation
+import application.allocation_turns as allocation_turns
+from adapters.key_allocation import shared_turns
+from application.allocation_turns import AllocationTurns
 from application.config import store_settings
-from application.key_allocation import AllocationTurns
 
 
 @pytest.fixture
 def turns(tmp_path: Path) -> Iterator[tuple[AllocationTurns, AllocationTurns]]:
     """Two processes' turns on one SQLite store (flock conflicts between open files as between processes)."""
     settings = store_settings(f"sqlite:///{tmp_path / 'kaizen.db'}")
-    first, second = AllocationTurns(settings), AllocationTurns(settings)
+    first, second = AllocationTurns(shared_turns(settings)), AllocationTurns(shared_turns(settings))
     yield first, second
     first.close()
     second.close()
@@ -41,7 +42,7 @@ def test_a_stuck_turn_delays_the_next_allocation_by_the_bounded_wait_only(
     turns: tuple[AllocationTurns, AllocationTurns], other_process: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While the store is away the holder spends seconds failing; the queue must not add them up."""
-    monkeypatch.setattr(key_allocation, "TURN_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(allocation_turns, "TURN_WAIT_SECONDS", 0.2)
     holder_turns, waiter_turns = turns[0], turns[1] if other_process else turns[0]
     release = threading.Event()
     holder = hold(holder_turns, "KZ", threading.Event(), release)

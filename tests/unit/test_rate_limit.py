@@ -201,13 +201,13 @@ def test_serve_and_worker_refuse_a_bad_setting_in_one_line_before_starting(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str, command: str
 ) -> None:
     import interfaces.serve
-    import projections.worker
+    import interfaces.worker
 
     def must_not_start(*args: object, **kwargs: object) -> None:
         raise AssertionError(f"kaizen {command} started despite {variable}={value!r}")
 
     monkeypatch.setattr(interfaces.serve, "prepare_store", must_not_start)
-    monkeypatch.setattr(projections.worker, "_follow", must_not_start)
+    monkeypatch.setattr(interfaces.worker, "_follow", must_not_start)
     monkeypatch.setenv(variable, value)
     assert cli.main([command]) == 1
     err = capsys.readouterr().err.strip()

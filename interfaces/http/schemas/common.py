@@ -56,7 +56,7 @@ class BoundedDate(fields.Date):
 class FlatList(fields.List):  # type: ignore[type-arg]
     """A list of flat objects (an issue's comments, a page of history), dumped with the nested
     schema's own fields but without a `Schema.dump` per item: that per-item machinery made the
-    answer for an issue with a thousand comments take ~25 ms. Same JSON, same OpenAPI (it is a
+    answer for an issue with a thousand comments slow (bench/history.py). Same JSON, same OpenAPI (it is a
     `List` of `Nested`); only for schemas without hooks whose fields are read by name."""
 
     def __init__(self, schema: type[Schema], **kwargs: Any) -> None:

@@ -13,9 +13,9 @@ from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from application.demo_data.people import ADMINS, SITES
-from application.demo_data.suggestion_templates import DECLINE_REASONS, SUGGESTION_TEMPLATES
 from domain.actor import Actor
+from interfaces.demo.data.people import ADMINS, SITES
+from interfaces.demo.data.suggestion_templates import DECLINE_REASONS, SUGGESTION_TEMPLATES
 
 MEETING_TZ = ZoneInfo("Asia/Hong_Kong")
 REWARD_ROUNDING = {"HKD": 50, "SGD": 10, "IDR": 50_000, "VND": 100_000, "LKR": 500}

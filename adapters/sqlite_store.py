@@ -7,8 +7,9 @@ WAL index (`-shm`): opened read-only once, it stays read-only, even for new conn
 until the last connection of the process to that file is closed. The library pools
 connections and reuses them forever, and the event store and the views' store each have a
 pool on the same file, so a server that once ran on a read-only store kept answering 503
-after the files were writable again, until it was restarted (fault drill 4). A full disk or
-an I/O error leaves connections in a similar doubt.
+after the files were writable again, until it was restarted (fault drill 4,
+`bench/faults/readonly_sqlite.py`). A full disk or an I/O error leaves connections in a
+similar doubt.
 
 So when a statement fails with one of those errors, every pool of this process on that file
 is renewed: idle connections are closed at once, connections in use are closed as they come
@@ -18,7 +19,9 @@ transaction, only while it is watched) and the pools are renewed once more the m
 writable, since connections opened in between are read-only too. The error itself still
 propagates (the failed request gets its 503); this module only decides what happens to the
 connections. Selected by `application.config` as the
-library's `PERSISTENCE_MODULE`, so the event store and the views' store both use it.
+library's `PERSISTENCE_MODULE`, so the event store and the views' store both use it. Its
+application recorder also offers the writer turn as the store's key turn
+(`application.ports.TakesKeyTurns`).
 """
 
 from __future__ import annotations
@@ -33,10 +36,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.sqlite import SQLiteConnection, SQLiteConnectionPool, SQLiteDatastore, SQLiteFactory
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteDatastore,
+    SQLiteFactory,
+)
 from eventsourcing.utils import Environment, EnvType
 
-from application.file_locks import flock_within
+from adapters.file_locks import flock_within
+from adapters.key_allocation import shared_turns
+from application.config import StoreSettings
+from application.ports import SharedTurns
 
 # Primary result codes (the low byte of the extended code) after which a connection is suspect.
 SQLITE_IOERR = 10
@@ -191,8 +203,8 @@ class WriterTurn:
     The library's pool already lets one thread of a process write at a time; between
     processes (four web workers and the projection worker on one file) SQLite's own busy
     handler decides, and it sleeps in steps of 1, 2, 5, 10, 15, 20, 25 ... 100 ms without
-    being woken when the lock frees: at 8 clients, triage p99 was 60-85 ms for commands whose
-    p50 was 8 ms. A writer now first takes an `flock` on `<database>.write.lock`, polled every
+    being woken when the lock frees, so a few commands waited far longer than the rest (figures
+    in docs/benchmark-history.md). A writer now first takes an `flock` on `<database>.write.lock`, polled every
     0.2-2 ms. Like the key turn it is an optimisation, never a correctness condition: after
     `wait` seconds, or if the lock file cannot be opened (a read-only directory), the
     transaction goes ahead and SQLite's own locking still decides.
@@ -279,7 +291,7 @@ class RenewingDatastore(SQLiteDatastore):
         A key allocation reads its sequence and saves the next key; it used to take a turn of its
         own (an `flock` per key prefix) and then, to save, queue again for the writer turn behind
         every other command. A report held its key turn through both waits and reports queued
-        on it at 8 clients (p50 20 ms against 6 ms for triage). Every write on the file takes
+        on it (docs/benchmark-history.md). Every write on the file takes
         the writer turn anyway, so it serialises allocations just as well, with one queue.
         Nested use is a no-op. The holding thread reads on the held connection too: asking the
         pool for a reader while another thread waits inside the pool for the writer would wait
@@ -322,8 +334,20 @@ class RenewingDatastore(SQLiteDatastore):
         super().close()
 
 
+class TurnTakingSQLiteRecorder(SQLiteApplicationRecorder):
+    """The library's application recorder, offering its datastore's writer turn as key turn."""
+
+    def shared_turns(self, settings: StoreSettings) -> SharedTurns | None:
+        """The writer turn held from the sequence read to the save (`RenewingDatastore.writing`);
+        an `flock` per prefix on a datastore without it; none for an in-memory database."""
+        writing = self.datastore.writing if isinstance(self.datastore, RenewingDatastore) else None
+        return shared_turns(settings, writing=writing)
+
+
 class RenewingSQLiteFactory(SQLiteFactory):
     """The library's SQLite factory with a `RenewingDatastore` in place of its datastore."""
+
+    application_recorder_class = TurnTakingSQLiteRecorder
 
     def __init__(self, env: Environment | EnvType | None):
         super().__init__(env)

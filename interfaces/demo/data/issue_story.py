@@ -14,9 +14,11 @@ from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from application.demo_data import messages as msg
-from application.demo_data.issue_templates import ISSUE_TEMPLATES, IssueTemplate
-from application.demo_data.people import (
+from domain.actor import Actor
+from domain.priority_matrix import priority_for
+from interfaces.demo.data import messages as msg
+from interfaces.demo.data.issue_templates import ISSUE_TEMPLATES, IssueTemplate
+from interfaces.demo.data.people import (
     DEVELOPER,
     MONTH_END_SLOWDOWN,
     SITES,
@@ -26,9 +28,7 @@ from application.demo_data.people import (
     VENDOR_UPDATES,
     Site,
 )
-from application.demo_data.plan import Plan, office_time
-from domain.actor import Actor
-from domain.priority_matrix import priority_for
+from interfaces.demo.data.plan import Plan, office_time
 
 SPEED = {"P1": 0.25, "P2": 0.6, "P3": 1.2, "P4": 2.0}
 MONTHS = {

@@ -11,9 +11,9 @@ flight when the database went away. Selected through the library's own
 The application recorder also appends in one statement (`LockedAppend`): the library's
 append is a pipelined transaction whose table lock is held until the client, back from its
 first round trip, sends COMMIT; in a busy web worker that wait includes getting the GIL back,
-and every other append in every process queues behind it (10-14 ms per append at 8 clients
-on 2 cores). The same lock, NOTIFY and INSERT inside one server-side function hold the lock
-only while PostgreSQL runs them.
+and every other append in every process queues behind it (figures in
+docs/benchmark-history.md). The same lock, NOTIFY and INSERT inside one server-side function
+hold the lock only while PostgreSQL runs them.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier
 
+from adapters.key_allocation import shared_turns
+from application.config import StoreSettings
+from application.ports import SharedTurns
+
 ATTEMPTS = 2
 fail_fast = retry((InterfaceError, OperationalError), max_attempts=ATTEMPTS, wait=0.2)
 
@@ -45,6 +49,11 @@ class FailFastApplicationRecorder(PostgresApplicationRecorder):
         self.append = LockedAppend(self)
         self.key_turn = KeyTurnQuery(self)
         self.sql_create_statements.extend([self.append.create_statement, self.key_turn.create_statement])
+
+    def shared_turns(self, settings: StoreSettings) -> SharedTurns | None:
+        """Key turns as advisory locks, taken and read from in one call (`KeyTurnQuery`):
+        `application.ports.TakesKeyTurns`."""
+        return shared_turns(settings, key_turn_call=self.key_turn.call_statement)
 
     @fail_fast
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:

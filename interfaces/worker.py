@@ -1,6 +1,8 @@
 """`kaizen worker`: the projections in their own process, one active per database.
 
-A second worker stands by on the election lock and takes over when the first one dies.
+A second worker stands by on the election lock and takes over when the first one dies. A
+composition point: it wires the adapters (the election, DNS, the notification transports)
+into the desk and the projection loops.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import threading
 import time
 from types import FrameType
 
+from adapters.dns import resolve_host
+from adapters.election import Election
+from adapters.transports import TRANSPORTS
 from application.config import StoreSettings
 from application.desk import KaizenDesk
 from projections.catalogue import all_views
 from projections.delivery import start_notifications
-from projections.election import Election
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
 
@@ -59,6 +63,7 @@ def run_forever(settings: StoreSettings, stop: threading.Event | None = None) ->
 
 def _follow(settings: StoreSettings, stop: threading.Event) -> None:
     desk = KaizenDesk(settings)
+    desk.resolver = resolve_host  # deliveries check every address a webhook's host resolves to
     try:
         store = ViewStore(settings)
         try:
@@ -66,7 +71,8 @@ def _follow(settings: StoreSettings, stop: threading.Event) -> None:
             runner.setup()
             log.info("projection worker started on %s", settings.redacted_url)
             election = Election(settings)
-            notifications = start_notifications(desk, store, election, stop)  # alerts and deliveries, leader only
+            # SLA alerts and notification deliveries, in the leader only (shares the election)
+            notifications = start_notifications(desk, store, election, stop, TRANSPORTS)
             try:
                 runner.run(stop, election, idle_wait=0.5)
             finally:

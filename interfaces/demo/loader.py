@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from application.context import Context
-from application.demo_data.issue_story import IssueStory, month_end
-from application.demo_data.people import SITE_WEIGHTS, SITES, Site
-from application.demo_data.plan import Plan, Step, plan_suggestions
 from application.errors import ApplicationError
 from domain.actor import Actor
 from domain.errors import DomainError
+from interfaces.demo.data.issue_story import IssueStory, month_end
+from interfaces.demo.data.people import SITE_WEIGHTS, SITES, Site
+from interfaces.demo.data.plan import Plan, Step, plan_suggestions
 
 if TYPE_CHECKING:
     from application.desk import KaizenDesk

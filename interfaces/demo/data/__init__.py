@@ -1,5 +1,5 @@
 """Tables behind `kaizen demo`: sites, people, vendors, issue and suggestion templates.
 
-Kept as plain data apart from the loader (`application.demo`) so that the story the demo tells
+Kept as plain data apart from the loader (`interfaces.demo.loader`) so that the story the demo tells
 can be read and edited without reading any scheduling code.
 """

@@ -5,7 +5,7 @@ every address is checked against the egress policy, and the socket is connected 
 checked addresses (TLS still verifies the certificate for the host name). A DNS answer that
 changes between the check and the connection (rebinding) cannot redirect the request. Proxies
 from the environment are ignored, redirects are not followed, timeouts are short, and at most
-64 KiB of the answer is read.
+64 KiB of the answer is read. Implements `projections.ports.Transports`.
 """
 
 from __future__ import annotations
@@ -19,24 +19,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+from application.ports import Resolver
 from domain.notification_egress import EgressPolicy, EgressRefused
+from projections.ports import Sent, SmtpSettings, Transports
 
-Resolver = Callable[[str, int], list[str]]
 MAX_ANSWER = 64 * 1024
-
-
-@dataclass(frozen=True)
-class Sent:
-    """What one attempt gave: HTTP status (None when no answer), the answer's start, the error."""
-
-    status: int | None
-    body: bytes
-    error: str | None
-    duration_ms: int
 
 
 class _Guard:
@@ -141,31 +131,6 @@ def post(
         return Sent(None, b"", f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, took())
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    """`KAIZEN_SMTP_HOST`, `_PORT` (25), `_FROM`, `_USER` / `_PASSWORD` (optional),
-    `_STARTTLS` (1 to upgrade the connection before logging in)."""
-
-    host: str | None
-    port: int = 25
-    sender: str = "kaizen-desk@localhost"
-    user: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    timeout: float = 10.0
-
-    @classmethod
-    def from_env(cls, env: dict[str, str]) -> SmtpSettings:
-        return cls(
-            host=env.get("KAIZEN_SMTP_HOST") or None,
-            port=int(env.get("KAIZEN_SMTP_PORT") or 25),
-            sender=env.get("KAIZEN_SMTP_FROM") or "kaizen-desk@localhost",
-            user=env.get("KAIZEN_SMTP_USER") or None,
-            password=env.get("KAIZEN_SMTP_PASSWORD") or None,
-            starttls=(env.get("KAIZEN_SMTP_STARTTLS") or "").lower() in ("1", "true", "yes"),
-        )
-
-
 def send_mail(settings: SmtpSettings, to: str, subject: str, text: str, headers: dict[str, str]) -> Sent:
     """One plain-text UTF-8 message; the delivery id is its Message-ID, so mail clients and
     archives deduplicate a redelivered message too."""
@@ -192,3 +157,7 @@ def send_mail(settings: SmtpSettings, to: str, subject: str, text: str, headers:
     if refused:
         return Sent(None, b"", f"recipient refused: {refused}", took)
     return Sent(250, b"", None, took)
+
+
+TRANSPORTS = Transports(post=post, send_mail=send_mail)
+"""The real ones, as the composition points hand them to the notification loop."""

@@ -49,7 +49,7 @@ SITES: tuple[Site, ...] = (
 # fmt: on
 SITE_WEIGHTS: dict[str, float] = {"HK": 0.3, "SG": 0.2, "JKT": 0.2, "HCM": 0.18, "CMB": 0.12}
 
-# The system administrators (domain.md: "one or two people who know both business and system")
+# The system administrators (docs/domain.md: "one or two people who know both business and system")
 # and the in-house developer who fixes what the company owns.
 ADMINS = ("ada.wong", "kelvin.tan")
 DEVELOPER = "leo.lam"
@@ -62,7 +62,7 @@ VENDOR_ACTORS: dict[str, tuple[str, ...]] = {
     "multiable": ("multiable.consultant.hk", "multiable.support.tech"),
 }
 
-# The vendor's own priority label for our P1..P4 (design.md: SAP Very High.., Oracle Sev 1-4..).
+# The vendor's own priority label for our P1..P4 (docs/design.md: SAP Very High.., Oracle Sev 1-4..).
 VENDOR_LABELS: dict[str, tuple[str, str, str, str]] = {
     "sap": ("Very High", "High", "Medium", "Low"),
     "oracle": ("Severity 1", "Severity 2", "Severity 3", "Severity 4"),

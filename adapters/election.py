@@ -14,7 +14,8 @@ import os
 import zlib
 from typing import Any
 
-from application.config import StoreSettings, connect_postgres
+from adapters.postgres_connection import connect_postgres
+from application.config import StoreSettings
 
 LOCK_NAME = "kaizen-projections"
 log = logging.getLogger("kaizen.projections")

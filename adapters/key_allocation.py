@@ -1,22 +1,11 @@
-"""One key allocation at a time per prefix, across threads and processes.
+"""The store's part of a key-allocation turn (`application.ports.SharedTurns`), per engine.
 
-Every new issue, suggestion and meeting takes the next key from its prefix's `KeySequence`
-aggregate, so two reports in flight at once both try to append version n+1 of the sequence:
-the loser's append fails under the store's table lock and the whole command is retried on
-fresh state. Measured through gunicorn at 8 clients that was 1 to 2.9 failed appends per
-report; with threads of one process taking turns, reports from 4 workers still collided and
-their p99 was 269 ms against 60 ms for triage and comments (1 worker: 69 ms). So a turn is
-taken in two steps: a lock among this process's threads, then one shared by every process on
-the store (a PostgreSQL advisory lock on a connection kept for it; on SQLite the writer turn
-itself, held from the sequence read to the save, since the file has one writer at a time
-anyway; an `flock` per prefix beside the database only for a datastore without that turn).
-Both are released when the command has been saved, or failed.
-
-The wait for a turn is bounded: while the store is away, the holder spends seconds failing,
-and commands queued behind it would add that to their own failure (a request waited 12 s for
-its 503 in the PostgreSQL restart drill). After `TURN_WAIT_SECONDS` a command goes ahead
-without its turn and relies on the retry loop in `DeskBase._retrying`, as before turns existed.
-A turn is an optimisation, never a correctness condition: the store's unique versions are.
+A turn shared by every process on the store: a PostgreSQL advisory lock on a connection kept
+for it (taken and read from in one call when the recorder offers `KeyTurnQuery`); on SQLite
+the writer turn itself, held from the sequence read to the save, since the file has one
+writer at a time anyway; an `flock` per prefix beside the database only for a datastore
+without that turn. Why turns exist, and why their wait is bounded, is told in
+`application/allocation_turns.py`.
 """
 
 from __future__ import annotations
@@ -25,44 +14,18 @@ import contextlib
 import fcntl
 import math
 import threading
-import time
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import IO, Any, Protocol
-from uuid import UUID
+from collections.abc import Callable
+from typing import IO, Any
 
 from eventsourcing.persistence import StoredEvent
 
-from application.config import StoreSettings, connect_postgres
-from application.file_locks import flock_within
+from adapters.file_locks import flock_within
+from adapters.postgres_connection import connect_postgres
+from application.config import StoreSettings
+from application.ports import SharedTurns, Since
 
-TURN_WAIT_SECONDS = 1.0
 ADVISORY_NAMESPACE = 0x4B5A  # "KZ": the first key of PostgreSQL's two-key advisory locks
-
-
-@dataclass(frozen=True)
-class Since:
-    """The key sequence a caller already holds a copy of, at `version`."""
-
-    sequence_id: UUID
-    version: int
-
-
-@dataclass
-class Turn:
-    """What taking a turn learnt: the sequence's events after the caller's copy, when the store
-    could say in the same round trip (PostgreSQL), else None and the caller reads them itself."""
-
-    fresh: list[StoredEvent] | None = None
-
-
-class SharedTurns(Protocol):
-    def acquire(self, prefix: str, wait: float, since: Since | None = None) -> bool | list[StoredEvent]: ...
-
-    def release(self, prefix: str) -> None: ...
-
-    def close(self) -> None: ...
 
 
 class PostgresTurns:
@@ -191,43 +154,3 @@ def shared_turns(
     if writing is not None:
         return WritingTurns(writing)
     return FileTurns(path)
-
-
-class AllocationTurns:
-    def __init__(self, settings: StoreSettings, key_turn_call: Any = None, writing: Any = None) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._shared = shared_turns(settings, key_turn_call, writing)
-
-    def _lock_for(self, prefix: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(prefix, threading.Lock())
-
-    @contextlib.contextmanager
-    def turn(self, prefix: str, since: Callable[[], Since | None] = lambda: None) -> Iterator[Turn]:
-        """Hold the turn to allocate a `prefix` key until the command is saved (or waited out).
-
-        `since` is asked once this thread holds the process's turn, so that no other thread of
-        the process changes what it answers before the shared turn reads from there."""
-        deadline = time.monotonic() + TURN_WAIT_SECONDS
-        local = self._lock_for(prefix)
-        has_local = local.acquire(timeout=TURN_WAIT_SECONDS)
-        has_shared = False
-        taken = Turn()
-        try:
-            if has_local and self._shared is not None:
-                answer = self._shared.acquire(prefix, max(0.0, deadline - time.monotonic()), since())
-                has_shared = answer is not False
-                if isinstance(answer, list):
-                    taken.fresh = answer
-            yield taken
-        finally:
-            if has_shared and self._shared is not None:
-                self._shared.release(prefix)
-            if has_local:
-                local.release()
-
-    def close(self) -> None:
-        if self._shared is not None:
-            with self._guard:
-                self._shared.close()

@@ -4,12 +4,10 @@ Both the key turns and the writer turn poll rather than block: a blocking `flock
 given up after a deadline, and a turn is an optimisation that must never wait forever.
 
 The poll starts at 1 ms and settles at 0.2 ms: the longer a caller has waited, the more often
-it looks. The schedule used to run the other way (0.2 ms settling at 2 ms), which handed a
-freed lock to whoever had just arrived while old waiters slept their 2 ms, so a few waited
-many turns in a row: on SQLite at 8 clients that was p99 67-72 ms (reports 88-92 ms, queued on
-their key turn and then on the writer turn); with this schedule 50-55 ms (reports 57-63 ms,
-triage and comments 18-19 ms against 28-31), at 3 % more commands/s and 0.1 ms more CPU per
-command for the extra polls.
+it looks. The other way round (short polls first, settling at longer ones) handed a freed
+lock to whoever had just arrived while old waiters slept, so a few waited many turns in a
+row and the tail latency grew; this schedule costs a little CPU for the extra polls (figures
+in docs/benchmark-history.md, measured with `bench/command_path.py`).
 """
 
 from __future__ import annotations

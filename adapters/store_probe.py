@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 
-from application.config import StoreSettings, connect_postgres
+from adapters.postgres_connection import connect_postgres
+from application.config import StoreSettings
 
 PROBE_TIMEOUT_SECONDS = 1
 
