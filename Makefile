@@ -21,7 +21,7 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 	touch $@ $(STAMP)
 
 serve: $(STAMP)
-	$(VENV)/bin/kaizen demo --if-empty
+	$(VENV)/bin/kaizen demo --if-empty --console-url http://$(HOST):$(PORT)/console/
 	$(VENV)/bin/kaizen serve --host $(HOST) --port $(PORT)
 
 test: $(DEV_STAMP)

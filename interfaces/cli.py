@@ -134,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, metavar="N")
     demo.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the store has events")
     demo.add_argument("--scale", type=_number(float, 0.01, 10), default=1.0, help="1 = ~150 issues")
+    demo.add_argument("--console-url", default="http://127.0.0.1:8000/console/", help="where the sign-in lines point")
 
     issue = actions("issue", "look at one issue")
     command("show", _issue_show, "an issue's state and its events", issue).add_argument("key", metavar="KEY")
@@ -194,21 +195,25 @@ def _token(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from interfaces.demo.loader import load_demo
+    from interfaces.demo.sign_in import how_to_sign_in, issue_demo_tokens, sign_in_lines
 
     with open_desk() as desk:
         head = desk.recorder.max_notification_id()
         if head and args.if_empty:
             print(f"The store already has events (up to position {head}); demo data not loaded.")
+            print("\n".join(how_to_sign_in(args.console_url)))
             return 0
         if head:
             raise ApplicationError(f"the store already has events (up to position {head}); the demo needs an empty one")
         summary = load_demo(desk, seed=args.seed, scale=args.scale, progress=progress_bar("demo"))
+        tokens = issue_demo_tokens(desk)
         url = desk.settings.redacted_url
     print(f"Demo data loaded into {url} (seed {args.seed}):")
     for line in summary.lines():
         print(f"  {line}")
     if summary.skipped:
         print(f"  first refusal: {summary.problems[0]}")
+    print("\n".join(sign_in_lines(tokens, args.console_url)))
     return 0
 
 

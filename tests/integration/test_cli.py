@@ -158,3 +158,22 @@ def test_replay_shows_sla_clock_state_after_each_event(
     updated = next(line for line in out if "VendorUpdated" in line)
     assert "IR:" in reported and "VR:" not in reported
     assert "VR:met" in updated
+
+
+def test_a_fresh_demo_prints_a_working_sign_in_for_each_role(kaizen: Kaizen, store_url: str) -> None:
+    """`make serve` runs `kaizen demo --if-empty`: a new user must be able to sign in as each role."""
+    code, out, _ = kaizen("demo", "--if-empty", "--scale", "0.05", "--console-url", "http://127.0.0.1:8123/console/")
+    assert code == 0 and "http://127.0.0.1:8123/console/" in out
+    rows = [
+        line.split() for line in out.splitlines() if line.strip().split()[-1:] and line.split()[-1].startswith("kz_")
+    ]
+    assert {row[0] for row in rows} == {"admin", "auditor", "vendor:sap", "reporter"}
+    desk = KaizenDesk(store_settings(store_url))
+    try:
+        for role, subject, token in rows:
+            principal = desk.authenticate(token)
+            assert principal is not None and (principal.role, principal.subject) == (role, subject)
+    finally:
+        desk.close()
+    code, out, _ = kaizen("demo", "--if-empty")  # a store with events: no token can be shown again
+    assert code == 0 and "kz_" not in out and "kaizen token create --role auditor --subject audit.chan" in out
