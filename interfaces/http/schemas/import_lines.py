@@ -13,8 +13,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from domain import values
-from domain.errors import InvalidCommand
-from interfaces.http.schemas.common import NoBodySchema, StrictSchema, aware_datetime, no_control_characters
+from interfaces.http.schemas.common import NoBodySchema, StrictSchema, aware_datetime, single_line
 from interfaces.http.schemas.issues import (
     AssignSchema,
     ChangeSchema,
@@ -51,15 +50,8 @@ def identifier(*, required: bool = False) -> fields.String:
     return fields.String(
         required=required,
         allow_none=not required,
-        validate=[validate.Length(min=1, max=values.IDENTIFIER_LIMIT), no_control_characters, _single_line],
+        validate=[validate.Length(min=1, max=values.IDENTIFIER_LIMIT), single_line],
     )
-
-
-def _single_line(value: str) -> None:
-    try:
-        values.identifier(value, "value")
-    except InvalidCommand as exc:
-        raise ValidationError(str(exc).replace("value ", "", 1)) from None
 
 
 class LineSchema(StrictSchema):
