@@ -202,12 +202,13 @@ class WriterTurn:
 
     The library's pool already lets one thread of a process write at a time; between
     processes (four web workers and the projection worker on one file) SQLite's own busy
-    handler decides, and it sleeps in steps of 1, 2, 5, 10, 15, 20, 25 ... 100 ms without
-    being woken when the lock frees, so a few commands waited far longer than the rest (figures
-    in docs/benchmark-history.md). A writer now first takes an `flock` on `<database>.write.lock`, polled every
-    0.2-2 ms. Like the key turn it is an optimisation, never a correctness condition: after
-    `wait` seconds, or if the lock file cannot be opened (a read-only directory), the
-    transaction goes ahead and SQLite's own locking still decides.
+    handler decides, and it sleeps in growing steps without being woken when the lock frees,
+    so a few commands waited far longer than the rest. A writer now first takes an `flock` on
+    `<database>.write.lock`, polled as `adapters/file_locks.py` describes. Like the key turn it
+    is an optimisation, never a correctness condition: after `wait` seconds, or if the lock
+    file cannot be opened (a read-only directory), the transaction goes ahead and SQLite's own
+    locking still decides. Measured against plain retry-on-conflict with `bench/command_path.py`'s
+    harness, and kept: docs/performance.md, "Performance devices: kept or dropped".
     """
 
     def __init__(self, file: str, wait: float) -> None:

@@ -1,4 +1,9 @@
-"""What a view is: tables, and how one event changes their rows."""
+"""What a view is: tables, and how one event changes their rows.
+
+The text caches of `iso()` and `originator()` were re-measured against plain formatting on a
+catch-up (`bench/read_side.py`) and kept: docs/performance.md, "Performance devices: kept or
+dropped".
+"""
 
 from __future__ import annotations
 
