@@ -27,6 +27,7 @@ serve: $(STAMP)
 test: $(DEV_STAMP)
 	.ci/ensure-postgres
 	.ci/ensure-chromium
+	.ci/ensure-oidc-provider
 	$(VENV)/bin/pytest -x -q -n 2 --dist loadgroup
 
 lint: $(DEV_STAMP)

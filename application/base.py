@@ -28,9 +28,12 @@ from application.ports import Since, TakesKeyTurns
 from application.schema import racing_schema_setup
 from application.transcodings import ActorAsDict, DateAsISO
 from domain.base import KaizenAggregate
+from domain.directory import Directory
 from domain.errors import DomainError
+from domain.group import Group
 from domain.issue import Issue
 from domain.keys import KeySequence, named_id
+from domain.person import Person
 from domain.suggestion import Suggestion
 
 A = TypeVar("A", bound=KaizenAggregate)
@@ -47,7 +50,7 @@ class DeskBase(Application[UUID]):
     single global log, and meeting decisions save several aggregates atomically."""
 
     name = "kaizen"
-    snapshotting_intervals = {Issue: 50, Suggestion: 50, KeySequence: 20}
+    snapshotting_intervals = {Issue: 50, Suggestion: 50, KeySequence: 20, Person: 50, Group: 50, Directory: 50}
 
     def __init__(
         self, settings: StoreSettings | None = None, clock: Clock = utc_now, *, create_tables: bool = True

@@ -7,6 +7,7 @@ from application.freeze_windows import FreezeWindows
 from application.health_checks import HealthCheckCommands
 from application.issues import IssueCommands
 from application.meetings import MeetingCommands
+from application.people import PeopleCommands
 from application.policies import PolicyCommands
 from application.reading import Reading
 from application.subscriptions import SubscriptionCommands
@@ -17,6 +18,7 @@ from application.tokens import TokenCommands
 class KaizenDesk(
     IssueCommands,
     FreezeWindows,
+    PeopleCommands,
     SuggestionCommands,
     PolicyCommands,
     TokenCommands,

@@ -26,3 +26,11 @@ class IdempotencyKeyReused(ApplicationError):
 
 class ConcurrencyExhausted(ApplicationError):
     """Too many concurrent writers kept winning; the caller may retry (409)."""
+
+
+class SignInRefused(ApplicationError):
+    """A sign-in that did not succeed; the message never says whether the account exists."""
+
+    def __init__(self, message: str, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked

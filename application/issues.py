@@ -8,6 +8,7 @@ from uuid import UUID
 
 from application.context import Context, Receipt
 from application.freeze_windows import FreezeWindows
+from application.people import PeopleCommands
 from domain.access import authorise_issue
 from domain.errors import InvalidCommand
 from domain.issue import Issue
@@ -15,10 +16,11 @@ from domain.keys import ISSUE_PREFIX, aggregate_id
 from domain.vocabulary import Visibility
 
 
-class IssueCommands(FreezeWindows):
+class IssueCommands(FreezeWindows, PeopleCommands):
     """Issue commands. Built on `FreezeWindows` because `schedule_change` must ask it which freeze
-    window covers the change: the dependency is in the class itself, so no order of
-    `KaizenDesk`'s bases can leave a default in its place (one that answered "never frozen")."""
+    window covers the change, and on `PeopleCommands` because an assignee must be an active
+    person or a group: the dependency is in the class itself, so no order of `KaizenDesk`'s
+    bases can leave a default in its place (one that answered "never frozen")."""
 
     def _issue(self, ctx: Context, key: str, action: str, mutate: Any) -> Receipt:
         issue_id: UUID = aggregate_id(key)
@@ -29,6 +31,11 @@ class IssueCommands(FreezeWindows):
             return result
 
         return self._change(ctx, issue_id, Issue, f"issue {key}", "issue", guarded)
+
+    def _assignable(self, assignee: str | None) -> bool:
+        """True, or InvalidCommand: used inside a command's lambda, before the issue changes."""
+        self.check_assignee(assignee)
+        return True
 
     def get_issue(self, key: str, version: int | None = None) -> Issue:
         return self._load(aggregate_id(key), Issue, f"issue {key}", version)
@@ -89,20 +96,25 @@ class IssueCommands(FreezeWindows):
             ctx,
             key,
             "triage",
-            lambda i: i.triage(
-                ctx.actor,
-                self.now(ctx),
-                priority=priority,
-                impact_scope=impact_scope,
-                urgency=urgency,
-                impact_class=impact_class,
-                assignee=assignee,
-                reason=reason,
+            lambda i: (
+                self._assignable(assignee)
+                and i.triage(
+                    ctx.actor,
+                    self.now(ctx),
+                    priority=priority,
+                    impact_scope=impact_scope,
+                    urgency=urgency,
+                    impact_class=impact_class,
+                    assignee=assignee,
+                    reason=reason,
+                )
             ),
         )
 
     def assign(self, ctx: Context, key: str, *, assignee: str) -> Receipt:
-        return self._issue(ctx, key, "assign", lambda i: i.assign(assignee, ctx.actor, self.now(ctx)))
+        return self._issue(
+            ctx, key, "assign", lambda i: self._assignable(assignee) and i.assign(assignee, ctx.actor, self.now(ctx))
+        )
 
     def respond(self, ctx: Context, key: str, *, message: str) -> Receipt:
         return self._issue(ctx, key, "respond", lambda i: i.respond(message, ctx.actor, self.now(ctx)))

@@ -18,7 +18,7 @@ from domain.keys import aggregate_id
 MAX_PAGE = 500
 A = TypeVar("A")
 
-SECRET_FIELDS = frozenset({"secret", "signing_secret"})
+SECRET_FIELDS = frozenset({"secret", "signing_secret", "password_hash", "link_digest", "session_digest"})
 REDACTED = "[redacted]"
 
 

@@ -30,6 +30,7 @@ from bench.common import (
     BareServer,
     Server,
     emit,
+    enrol_assignee,
     issue_tokens,
     loadavg,
     log,
@@ -58,6 +59,7 @@ def product_event_sizes() -> dict[str, int]:
     with scratch_dir() as directory:
         desk = KaizenDesk(store_settings(f"sqlite:///{directory / 'sizes.db'}"))
         try:
+            enrol_assignee(desk)
             receipt = desk.report(Context(Actor("lina", "reporter")), **report_body(random.Random(0), 1))
             desk.triage(Context(Actor("admin-wong", "admin")), receipt.key, **TRIAGE)
             desk.comment_on_issue(Context(Actor("admin-wong", "admin")), receipt.key, **COMMENT)

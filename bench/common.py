@@ -268,12 +268,28 @@ def issue_tokens(url: str, parties: dict[str, tuple[str, str]] | None = None) ->
 
     desk = KaizenDesk(store_settings(url))
     try:
+        enrol_assignee(desk)
         return {
             name: desk.issue_token(Context(SYSTEM), role, subject)[1]
             for name, (role, subject) in (parties or PARTIES).items()
         }
     finally:
         desk.close()
+
+
+ASSIGNEE = "admin-wong"
+
+
+def enrol_assignee(desk: Any) -> None:
+    """Enrol the person the load triages to: an assignee must be an active person or a group,
+    so without them every triage of the load would be refused."""
+    from application.context import Context
+    from domain.actor import SYSTEM
+
+    if desk.person_now(ASSIGNEE) is None:
+        desk.create_person(
+            Context(SYSTEM), ASSIGNEE, name="Admin Wong", email=f"{ASSIGNEE}@example.com", roles=["admin"]
+        )
 
 
 def head_position(url: str) -> int:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.common import enrol_assignee
 from domain.actor import Actor
 from domain.errors import DomainError
 from domain.issue import Issue
@@ -113,6 +114,7 @@ def seed(
     """Add issues until the log holds `until_events` events, or add `add_issues` issues."""
     assert (until_events is None) != (add_issues is None)
     rng = random.Random(rng_seed)
+    enrol_assignee(desk)  # the triages below name them, as an HTTP triage must
     start_head = int(desk.recorder.max_notification_id() or 0)
     head = start_head
     added = 0

@@ -20,7 +20,7 @@ from typing import Any
 from bench.common import emit, exit_cleanly_on_sigterm, loadavg, log, machine, pg_available, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ("command_path", "read_side", "memory")
+BENCHMARKS = ("command_path", "read_side", "memory", "sign_in")
 
 
 def verdicts(results: dict[str, Any]) -> list[list[Any]]:
@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import memory
 
             results[name] = memory.run(args.quick, args.export_events, tuple(reversed(engines)))
+        elif name == "sign_in":
+            from bench import sign_in
+
+            results[name] = sign_in.run(args.quick, engines)
         results["timings_s"][name] = round(time.perf_counter() - began, 1)
         log(f"{name} took {results['timings_s'][name]} s (load average {loadavg()})")
     results["timings_s"]["total"] = round(time.perf_counter() - started, 1)

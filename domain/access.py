@@ -81,3 +81,35 @@ def authorise_suggestion(actor: Actor, action: str) -> None:
     allowed = SUGGESTION_ACTIONS.get(action, ADMIN_ONLY)
     if role_family(actor) not in allowed:
         raise AccessDenied(f"role {actor.role} may not {action} suggestions", visible=True)
+
+
+SELF_SERVICE_FIELDS = frozenset({"name", "language", "time_zone"})
+
+
+def authorise_person_read(actor: Actor, person: str) -> None:
+    """Admins and auditors read everyone; a person reads themself; others learn nothing (404)."""
+    if role_family(actor) not in READ_ALL and actor.id != person:
+        raise AccessDenied(f"person {person} was not found", visible=False)
+
+
+def authorise_people_list(actor: Actor) -> None:
+    if role_family(actor) not in READ_ALL:
+        raise AccessDenied(f"role {actor.role} may not list people", visible=True)
+
+
+def authorise_person_change(actor: Actor, person: str, fields: set[str]) -> None:
+    """Admins change anything; a person changes their own name, language and time zone."""
+    if role_family(actor) in ADMIN_ONLY:
+        return
+    authorise_person_read(actor, person)
+    if actor.id != person:  # an auditor reads everyone but changes only their own profile
+        raise AccessDenied(f"only an administrator may change person {person}", visible=True)
+    refused = sorted(fields - SELF_SERVICE_FIELDS)
+    if refused:
+        raise AccessDenied(f"only an administrator may change {', '.join(refused)}", visible=True)
+
+
+def authorise_people_admin(actor: Actor, action: str) -> None:
+    """Creating, deactivating and resetting people, and changing groups, is for administrators."""
+    if role_family(actor) not in ADMIN_ONLY:
+        raise AccessDenied(f"role {actor.role} may not {action}", visible=True)

@@ -6,6 +6,10 @@ anyway, so a replayed cookie is refused in every process at no extra read.
 
 Only a SHA-256 digest of the secret is stored. Tokens carry 256 bits of randomness, so a
 fast hash is enough (a slow password hash protects low-entropy secrets, which these are not).
+
+A token may belong to a person (`person`): it then acts with that person's roles as they are at
+each request, not with the role it was issued under (`application.tokens`). Tokens issued
+before people existed have no `person` in their TokenIssued event and replay as plain tokens.
 """
 
 from __future__ import annotations
@@ -45,11 +49,19 @@ class ApiToken(KaizenAggregate):
 
     @event("TokenIssued")
     def __init__(
-        self, token_id: str, role: str, subject: str, secret_digest: str, actor: Actor, occurred_at: datetime
+        self,
+        token_id: str,
+        role: str,
+        subject: str,
+        secret_digest: str,
+        actor: Actor,
+        occurred_at: datetime,
+        person: str | None = None,
     ) -> None:
         self.token_id = token_id
         self.role = role
         self.subject = subject
+        self.person = person
         self.secret_digest = secret_digest
         self.issued_at = occurred_at
         self.revoked_at: datetime | None = None
@@ -57,12 +69,19 @@ class ApiToken(KaizenAggregate):
         self.ended_sessions: dict[str, datetime] = {}
 
     @classmethod
-    def issue(cls, role: str, subject: str, actor: Actor, occurred_at: datetime) -> tuple[ApiToken, str]:
-        """Create a token; the plain token is returned once and never stored."""
+    def issue(
+        cls, role: str, subject: str, actor: Actor, occurred_at: datetime, person: str | None = None
+    ) -> tuple[ApiToken, str]:
+        """Create a token; the plain token is returned once and never stored.
+
+        With `person`, `subject` is that person's id and `role` only the role they had when the
+        token was issued (what `kaizen token list` shows); the token acts with their roles now."""
         if not ROLE_PATTERN.match(role):
             raise InvalidCommand(f"role {role!r} is not one of reporter, admin, auditor, app, vendor:<name>", "role")
         if not subject or not subject.strip() or len(subject) > 200:
             raise InvalidCommand("subject must be a non-empty name of at most 200 characters", "subject")
+        if person is not None and person != subject.strip():
+            raise InvalidCommand("a person's token names that person as its subject", "subject")
         token_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         token = cls(
@@ -72,6 +91,7 @@ class ApiToken(KaizenAggregate):
             secret_digest=digest(secret),
             actor=actor,
             occurred_at=occurred_at,
+            person=person,
         )
         return token, f"kz_{token_id}_{secret}"
 

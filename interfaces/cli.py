@@ -23,6 +23,7 @@ from application.context import Context
 from application.errors import ApplicationError
 from domain.errors import DomainError
 from interfaces.cli_common import cli_actor, open_desk
+from interfaces.cli_people import register as register_people
 from interfaces.cli_subscriptions import register as register_subscriptions
 from interfaces.cli_text import REPLAY_COLUMNS, SLA_LEGEND, progress_bar, render_issue, replay_lines, table, when
 
@@ -125,8 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = actions("token", "create, revoke and list API tokens")
     create = command("create", _token, "create a token; it is printed once, on the last line", token)
-    create.add_argument("--role", required=True, help="reporter, admin, auditor, app or vendor:<name>")
-    create.add_argument("--subject", required=True, help="who or what the token is for")
+    create.add_argument("--role", help="reporter, admin, auditor, app or vendor:<name> (with --subject)")
+    create.add_argument("--subject", help="who or what the token is for (with --role)")
+    create.add_argument("--person", metavar="ID", help="a person's token: acts with their roles, now and later")
     command("revoke", _token, "revoke a token by its id", token).add_argument("token_id", metavar="TOKEN_ID")
     command("list", _token, "list every token issued", token)
 
@@ -155,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit = actions("audit", "tamper evidence")
     command("verify", _audit_verify, "recompute every hash chain", audit)
     register_subscriptions(actions, command)
+    register_people(actions, command)
     return parser
 
 
@@ -179,23 +182,34 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
+    if args.action == "create" and (args.person is not None) == (args.role is not None or args.subject is not None):
+        raise UsageError("kaizen token create: give either --person ID or --role ROLE --subject NAME")
+    if args.action == "create" and args.person is None and (args.role is None or args.subject is None):
+        raise UsageError("kaizen token create: --role and --subject go together")
     with open_desk() as desk:
         if args.action == "create":
-            token_id, token = desk.issue_token(Context(cli_actor()), args.role, args.subject)
-            print(f"Token {token_id} for {args.subject} (role {args.role}); it is shown once, store it now:")
+            if args.person is not None:
+                token_id, token = desk.issue_person_token(Context(cli_actor()), args.person)
+                print(f"Token {token_id} for person {args.person} (their roles); it is shown once, store it now:")
+            else:
+                token_id, token = desk.issue_token(Context(cli_actor()), args.role, args.subject)
+                print(f"Token {token_id} for {args.subject} (role {args.role}); it is shown once, store it now:")
             print(token)  # alone on the last line, for scripts: TOKEN=$(kaizen token create ... | tail -1)
         elif args.action == "revoke":
             desk.revoke_token(Context(cli_actor()), args.token_id)
             print(f"Token {args.token_id} revoked.")
         else:
-            rows = [(t.token_id, t.role, t.subject, when(t.issued_at), when(t.revoked_at)) for t in desk.list_tokens()]
-            print(table(("id", "role", "subject", "issued", "revoked"), rows))
+            rows = [
+                (t.token_id, t.role, t.subject, t.person or "-", when(t.issued_at), when(t.revoked_at))
+                for t in desk.list_tokens()
+            ]
+            print(table(("id", "role", "subject", "person", "issued", "revoked"), rows))
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     from interfaces.demo.loader import load_demo
-    from interfaces.demo.sign_in import how_to_sign_in, issue_demo_tokens, sign_in_lines
+    from interfaces.demo.sign_in import how_to_sign_in, set_demo_passwords, sign_in_lines
 
     with open_desk() as desk:
         head = desk.recorder.max_notification_id()
@@ -206,14 +220,14 @@ def _demo(args: argparse.Namespace) -> int:
         if head:
             raise ApplicationError(f"the store already has events (up to position {head}); the demo needs an empty one")
         summary = load_demo(desk, seed=args.seed, scale=args.scale, progress=progress_bar("demo"))
-        tokens = issue_demo_tokens(desk)
+        sign_ins = set_demo_passwords(desk)
         url = desk.settings.redacted_url
     print(f"Demo data loaded into {url} (seed {args.seed}):")
     for line in summary.lines():
         print(f"  {line}")
     if summary.skipped:
         print(f"  first refusal: {summary.problems[0]}")
-    print("\n".join(sign_in_lines(tokens, args.console_url)))
+    print("\n".join(sign_in_lines(sign_ins, args.console_url)))
     return 0
 
 

@@ -102,6 +102,7 @@ class IssueListView(View):
         )
         sql.execute("CREATE INDEX IF NOT EXISTS issue_list_seq ON issue_list (seq)")
         sql.execute("CREATE INDEX IF NOT EXISTS issue_list_status ON issue_list (status, vendor)")
+        sql.execute("CREATE INDEX IF NOT EXISTS issue_list_assignee ON issue_list (assignee)")
 
     def begin(self, sql: Sql, events: Sequence[Any]) -> None:
         self._rows, self._new, self._changed = {}, set(), set()
@@ -245,12 +246,35 @@ BREACHED_CLOCK = (
 )
 
 
+def assignee_clause(assignees: Sequence[str | None]) -> tuple[str, list[Any]]:
+    """`assignee` is one of these names (None among them: or nobody); none at all matches nothing."""
+    names = [name for name in assignees if name is not None]
+    parts = [f"assignee IN ({', '.join('?' * len(names))})"] if names else []
+    if None in assignees:
+        parts.append("assignee IS NULL")
+    return (f"({' OR '.join(parts)})" if parts else "1 = 0"), list(names)
+
+
 def list_issues(
-    store: ViewStore, filters: dict[str, str], limit: int, cursor: str | None, viewer: Actor, now: datetime
+    store: ViewStore,
+    filters: dict[str, str],
+    limit: int,
+    cursor: str | None,
+    viewer: Actor,
+    now: datetime,
+    assignees: Sequence[str | None] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """Newest first, keyset-paginated, scoped to what the viewer may see."""
+    """Newest first, keyset-paginated, scoped to what the viewer may see.
+
+    `assignees` (None: any) keeps the issues assigned to one of these names, None standing for
+    "nobody": the caller resolves a group into the group and its members, so this query needs
+    no knowledge of groups."""
     clauses: list[str] = []
     params: list[Any] = []
+    if assignees is not None:
+        clause, names = assignee_clause(assignees)
+        clauses.append(clause)
+        params.extend(names)
     for name in FILTERS:
         value = filters.get(name)
         if value:

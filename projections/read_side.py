@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,9 +26,15 @@ class IssueQueries:
         self.store = store
 
     def list(
-        self, filters: dict[str, str], limit: int, cursor: str | None, viewer: Actor, now: datetime
+        self,
+        filters: dict[str, str],
+        limit: int,
+        cursor: str | None,
+        viewer: Actor,
+        now: datetime,
+        assignees: Sequence[str | None] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        return list_issues(self.store, filters, limit, cursor, viewer, now)
+        return list_issues(self.store, filters, limit, cursor, viewer, now, assignees)
 
 
 class ReadSide:

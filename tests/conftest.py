@@ -7,11 +7,13 @@ unreachable server fails the run instead of skipping, so a green CI always inclu
 from __future__ import annotations
 
 import os
+import re
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +24,7 @@ if str(ROOT) not in sys.path:
 from application.config import store_settings  # noqa: E402
 from application.context import Context  # noqa: E402
 from application.desk import KaizenDesk  # noqa: E402
-from domain.actor import Actor  # noqa: E402
+from domain.actor import SYSTEM, Actor  # noqa: E402
 
 PG_ADMIN_DSN = os.environ.get("KAIZEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 STORES = ["sqlite", "postgres"]
@@ -128,3 +130,47 @@ VENDOR_SAP = Actor("sap-support", "vendor:sap")
 
 def ctx(actor: Actor = ADMIN, **kwargs: object) -> Context:
     return Context(actor, **kwargs)  # type: ignore[arg-type]
+
+
+def enrol_assignees(desk: KaizenDesk, *people: str, groups: Iterable[str] = (), role: str = "admin") -> None:
+    """Make `people` active persons (with `role`) and `groups` admin teams, so triage and assign
+    may name them: an assignee must be an active person or a group. Who already exists is kept."""
+    system = Context(SYSTEM)
+    for person in people:
+        if desk.person_now(person) is None:
+            desk.create_person(system, person, name=person, email=f"{person}@example.com", roles=[role])
+    for group in groups:
+        if not desk.is_assignable(group):
+            desk.create_group(system, group, name=group, kind="admin_team")
+
+
+def enrol_with_password(
+    desk: KaizenDesk, login: str, roles: Iterable[str], password: str, *, name: str | None = None
+) -> None:
+    """`login` as a person with `roles` who signs in with `password`, whether or not they exist
+    yet (an existing person gets those roles and a reset), through the one-time link as a
+    person would use it."""
+    system = Context(SYSTEM)
+    wanted = list(roles)
+    existing = desk.person_now(login)
+    if existing is None:
+        enrolment = desk.create_person(
+            system, login, name=name or login, email=f"{login}@example.com", roles=wanted, language="en"
+        )
+    else:
+        if existing.roles != wanted:
+            desk.update_person(system, login, {"roles": wanted})
+        enrolment = desk.reset_person(system, login)
+    person, secret = enrolment.invitation_path.rstrip("/").split("/")[-2:]
+    desk.accept_invitation(person, secret, password, password)
+
+
+def console_client(app: Any, **form: str) -> Any:
+    """A test client signed in to the console through its sign-in form (`login` and `password`,
+    or an administrator's `token`), with the form's CSRF token, as a browser would."""
+    client = app.test_client()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/console/sign-in").text)
+    assert csrf is not None
+    answer = client.post("/console/sign-in", data={**form, "csrf": csrf.group(1)})
+    assert answer.status_code == 303, answer.text
+    return client

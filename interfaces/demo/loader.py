@@ -1,9 +1,11 @@
 """`kaizen demo`: six months of believable history, so a new install shows its reports at once.
 
-The loader does not write rows behind the application's back: it plans every command of every
-issue and suggestion with a business time (`Context.at`) in the past, sorts the plan by time and
-issues the commands through `KaizenDesk`, so the demo's events obey the same rules, hash chains
-and access checks as real ones, and projections see them in business-time order.
+The loader does not write rows behind the application's back: it enrols the company's people
+and groups first (so the story's reporters, assignees and vendor staff are people who can sign
+in), then plans every command of every issue and suggestion with a business time (`Context.at`)
+in the past, sorts the plan by time and issues the commands through `KaizenDesk`, so the demo's
+events obey the same rules, hash chains and access checks as real ones, and projections see
+them in business-time order.
 
 Everything is drawn from `random.Random(seed)`: the same seed gives the same keys, titles and
 life-cycles (times move with `now`). Commands planned after `now` are not issued, which is what
@@ -23,10 +25,10 @@ from zoneinfo import ZoneInfo
 
 from application.context import Context
 from application.errors import ApplicationError
-from domain.actor import Actor
+from domain.actor import SYSTEM, Actor
 from domain.errors import DomainError
 from interfaces.demo.data.issue_story import IssueStory, month_end
-from interfaces.demo.data.people import SITE_WEIGHTS, SITES, Site
+from interfaces.demo.data.people import ADMINS, SITE_WEIGHTS, SITES, Site, demo_people
 from interfaces.demo.data.plan import Plan, Step, plan_suggestions
 
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ class DemoSummary:
 
     issues: int = 0
     suggestions: int = 0
+    people: int = 0
+    groups: int = 0
     commands: Counter[str] = field(default_factory=Counter)
     open_issues: int = 0
     skipped: int = 0
@@ -59,6 +63,7 @@ class DemoSummary:
     def lines(self) -> list[str]:
         c = self.commands
         return [
+            f"people: {self.people} in {self.groups} groups (departments, vendor teams, administrators)",
             f"issues: {self.issues} ({self.open_issues} open, {c['resolve']} resolutions, "
             f"{c['reopen']} reopened, {c['close_issue']} closed)",
             f"escalations: {c['escalate']}, vendor updates: {c['record_vendor_update']}, "
@@ -91,10 +96,38 @@ def load_demo(
         # Each issue draws from its own stream, so where one story stops (at `now`) never changes the next.
         IssueStory(plan, Random(f"{seed}:issue:{index}"), f"i{index}", site, now).tell(at)
     plan_suggestions(plan, rng, start, now, max(1, round(FULL_SUGGESTIONS * scale)))
+    people, groups = enrol_people(desk, start - timedelta(days=1))
     summary = _execute(desk, plan.due(now), progress)
+    summary.people, summary.groups = people, groups
     _plan_the_loop(desk, now)
     summary.seconds = timer.monotonic() - started
     return summary
+
+
+def enrol_people(desk: KaizenDesk, at: datetime) -> tuple[int, int]:
+    """Everyone the story names, and their groups, enrolled the day before the history starts.
+
+    Through the same commands an administrator uses, so the demo's people are listed, can be
+    assigned issues and can sign in once they have a password (see `interfaces.demo.sign_in`).
+    Their invitations are left to expire: nobody holds those links.
+    """
+    people, groups = demo_people()
+    ctx = Context(SYSTEM, at=at)
+    for person in people:
+        desk.create_person(
+            ctx,
+            person.id,
+            name=person.name,
+            email=person.email,
+            roles=list(person.roles),
+            site=person.site,
+            language=person.language,
+            time_zone=person.time_zone,
+        )
+    for group in groups:
+        members = [{"person": who, "duty": duty} for who, duty in group.members]
+        desk.create_group(ctx, group.id, name=group.name, kind=group.kind, vendor=group.vendor, members=members)
+    return len(people), len(groups)
 
 
 MEETING_ATTENDEES = (
@@ -123,7 +156,7 @@ def _plan_the_loop(desk: KaizenDesk, now: datetime) -> None:
     """The continuous-improvement loop the brief asks for: month-end close frozen for vendor
     changes, and next month's improvement meeting on the calendar (its agenda is built from
     the data above). Published at `now`, after the history, so no past change is re-judged."""
-    admin = Context(Actor("admin-wong", "admin"), at=now)
+    admin = Context(Actor(ADMINS[0], "admin"), at=now)
     desk.put_freeze_windows(admin, FREEZE_DOCUMENT)
     _post_health_measurements(desk, now)
     first_of_next = (now.date().replace(day=1) + timedelta(days=32)).replace(day=1)

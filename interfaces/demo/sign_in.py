@@ -1,53 +1,81 @@
-"""How to sign in to the demo as each of its roles, printed by `kaizen demo` (and so `make serve`).
+"""How to sign in to the demo as each kind of user, printed by `kaizen demo` (and so `make serve`).
 
-People sign in with API tokens today, so a fresh demo issues one token per role for a person
-of the demo's own history (an administrator, a vendor consultant, a reporter) and an auditor,
-and prints them once, as `kaizen token create` does: they are stored only as digests. On a
-store that already holds events no token can be shown again, so the commands that make new
-ones are printed instead.
+The demo's people sign in with a login and a password, like real ones. No password is written
+in the repository: a fresh demo makes a random one for each printed person (an administrator,
+a reporter, a vendor consultant and the auditor), sets it through the one-time link an
+administrator would send (`reset_person`, then `accept_invitation`, so it is checked and hashed
+like any password) and prints it once. Only those four get a password: each Argon2id hash costs
+about 50 ms, and the other demo people are signed in by nobody.
+
+Scripts get an API token per printed person too, belonging to that person (`kaizen token create
+--person`). On a store that already holds events nothing can be shown again, so the commands
+that make a new link or token are printed instead.
 """
 
 from __future__ import annotations
 
+import secrets
+import string
 from dataclasses import dataclass
 
 from application.context import Context
 from application.desk import KaizenDesk
 from domain.actor import SYSTEM
-from interfaces.demo.data.people import ADMINS, SITES, VENDOR_ACTORS
+from interfaces.demo.data.people import ADMINS, AUDITOR, SITES, VENDOR_TEAMS
 
-DEMO_PEOPLE: tuple[tuple[str, str], ...] = (
+DEMO_SIGN_INS: tuple[tuple[str, str], ...] = (
     ("admin", ADMINS[0]),
-    ("auditor", "audit.chan"),
-    ("vendor:sap", VENDOR_ACTORS["sap"][0]),
     ("reporter", SITES[0].staff[0]),
+    ("vendor", VENDOR_TEAMS["multiable"][1][0][0]),  # Multiable's consultant
+    ("auditor", AUDITOR),
 )
-"""(role, subject): whose eyes each demo sign-in shows the desk through."""
+"""(kind of user, person): whose eyes each printed sign-in shows the desk through."""
 
 
 @dataclass(frozen=True)
 class DemoSignIn:
-    role: str
-    subject: str
+    kind: str
+    person: str
+    password: str
     token: str
 
 
-def issue_demo_tokens(desk: KaizenDesk) -> list[DemoSignIn]:
-    """One new token per demo role (recorded as issued by the system, like any token)."""
-    return [
-        DemoSignIn(role, subject, desk.issue_token(Context(SYSTEM), role, subject)[1]) for role, subject in DEMO_PEOPLE
-    ]
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
+PASSWORD_LENGTH = 20
 
 
-def sign_in_lines(tokens: list[DemoSignIn], console_url: str) -> list[str]:
-    """The console address and each role's token, one line each, for the terminal."""
-    lines = [f"Sign in at {console_url} by pasting a token (each is shown only this once):"]
-    lines += [f"  {t.role:<11} {t.subject:<24} {t.token}" for t in tokens]
+def demo_password() -> str:
+    """Random: 20 letters and digits (about 119 bits), none that stops a double-click selecting it."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
+
+
+def set_demo_passwords(desk: KaizenDesk) -> list[DemoSignIn]:
+    """A new password and person token for each printed demo person (recorded as set by the system)."""
+    system = Context(SYSTEM)
+    made = []
+    for kind, person in DEMO_SIGN_INS:
+        link = desk.reset_person(system, person).invitation_path
+        password = demo_password()
+        desk.accept_invitation(person, link.rsplit("/", 1)[1], password, password)
+        made.append(DemoSignIn(kind, person, password, desk.issue_person_token(system, person)[1]))
+    return made
+
+
+def sign_in_lines(sign_ins: list[DemoSignIn], console_url: str) -> list[str]:
+    """The console address and each printed person's login and password, then their tokens."""
+    width = max(len(s.person) for s in sign_ins)
+    lines = [f"Sign in at {console_url} with a login and password (shown only this once):"]
+    lines += [f"  {s.kind:<10} {s.person:<{width}}  password: {s.password}" for s in sign_ins]
+    lines.append("API tokens for scripts (Authorization: Bearer …), each acting as that person:")
+    lines += [f"  {s.kind:<10} {s.person:<{width}}  {s.token}" for s in sign_ins]
     return lines
 
 
 def how_to_sign_in(console_url: str) -> list[str]:
-    """For a store that already has events: the commands that make a token for each demo role."""
-    lines = [f"Sign in at {console_url} with a token; make one per role with:"]
-    lines += [f"  .venv/bin/kaizen token create --role {role} --subject {subject}" for role, subject in DEMO_PEOPLE]
+    """For a store that already has events: the commands that give each demo person a new way in."""
+    width = max(len(person) for _, person in DEMO_SIGN_INS)
+    lines = [f"Sign in at {console_url}; demo passwords are shown only when the demo is loaded."]
+    lines.append("For a new one, open the link this prints (it sets the password):")
+    lines += [f"  .venv/bin/kaizen people reset {person:<{width}}  # {kind}" for kind, person in DEMO_SIGN_INS]
+    lines.append("For an API token: .venv/bin/kaizen token create --person ID")
     return lines

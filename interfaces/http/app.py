@@ -21,6 +21,7 @@ from interfaces.http import (
     issues,
     middleware,
     ops,
+    people,
     subscriptions,
     suggestions,
 )
@@ -92,7 +93,7 @@ def _configure(app: Flask, settings: HttpSettings, swagger_ui: str | None) -> No
 def resource_blueprints() -> list[Blueprint]:
     """The blueprints beside issues and suggestions, one module per resource group, in the
     order they are registered (the OpenAPI document lists them so); add new ones here."""
-    return [compliance.blp, audit.blp, improvement.blp, improvement_reports.blp, subscriptions.blp]
+    return [compliance.blp, audit.blp, improvement.blp, improvement_reports.blp, subscriptions.blp, people.blp]
 
 
 def create_app(settings: HttpSettings | None = None) -> Flask:

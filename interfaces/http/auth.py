@@ -2,7 +2,11 @@
 
 Authorisation of individual actions stays in `domain.access` (shared with the CLI and the
 importer); this module only adds what is specific to HTTP: the 401 challenge, the
-`X-On-Behalf-Of` rule for internal apps, and the blanket "auditors change nothing".
+`X-On-Behalf-Of` rule for internal apps, and the blanket "auditors change nothing" (except
+their own name, language and time zone: `SELF_SERVICE_ENDPOINTS`, checked by the application).
+
+A token that belongs to a person (`Principal.person`) acts as that person with their role as it
+is at this request (`application.tokens`), so the Actor below needs nothing special for it.
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ ON_BEHALF_OF = "X-On-Behalf-Of"
 READ_ONLY_ROLES = frozenset({"auditor"})
 # The resources; the OpenAPI document, the docs and the operations endpoints are open.
 PROTECTED_BLUEPRINTS = frozenset(
-    {"issues", "suggestions", "compliance", "audit", "improvement", "improvement_reports", "subscriptions"}
+    {"issues", "suggestions", "compliance", "audit", "improvement", "improvement_reports", "subscriptions", "people"}
 )
+# Commands any signed-in person may make on their own record, auditors included; the
+# application (`domain.access.authorise_person_change`) refuses everything else they might try.
+SELF_SERVICE_ENDPOINTS = frozenset({"people.update_person"})
 
 
 @dataclass(frozen=True)
@@ -90,10 +97,13 @@ def reader() -> Actor:
     return caller().actor
 
 
-def writer() -> Actor:
-    """The actor for a command, after the checks that do not depend on the resource."""
+def writer(self_service: bool = False) -> Actor:
+    """The actor for a command, after the checks that do not depend on the resource.
+
+    `self_service`: the command changes only the caller's own profile, which an auditor may do
+    too (the application checks that it is their own, and which fields)."""
     current = caller()
-    if current.principal.role in READ_ONLY_ROLES:
+    if current.principal.role in READ_ONLY_ROLES and not self_service:
         raise Problem(403, f"role {current.principal.role} may read but not change anything")
     if current.principal.role == "app" and not current.employee:
         raise validation_problem(
@@ -114,4 +124,4 @@ def authenticate_request() -> None:
         return
     caller()
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        writer()
+        writer(self_service=request.endpoint in SELF_SERVICE_ENDPOINTS)

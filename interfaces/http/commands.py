@@ -65,8 +65,9 @@ def fingerprint(actor: Actor) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def command_context() -> Context:
-    actor = writer()
+def command_context(self_service: bool = False) -> Context:
+    """`self_service`: see `auth.writer` (a person changing their own profile)."""
+    actor = writer(self_service)
     key = idempotency_key()
     return Context(
         actor=actor,

@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema
 
+from application.errors import NotFound
 from domain.errors import InvalidCommand
 from interfaces.http.api import AGGREGATE_HEADERS, COMMAND_HEADERS, CREATED_HEADERS, errors
 from interfaces.http.auth import reader
@@ -99,13 +100,39 @@ def list_issues(query: dict[str, Any]) -> dict[str, Any]:
         for name in LIST_FILTERS
         if query.get(name) is not None
     }
+    assignees = assignee_names(query.get("assignee"), query.get("group"))
     try:
         items, next_cursor = read.issues.list(
-            filters, query["limit"], query.get("cursor"), actor, services().settings.clock()
+            filters, query["limit"], query.get("cursor"), actor, services().settings.clock(), assignees
         )
     except ValueError as exc:
         raise validation_problem({"cursor": [str(exc)]}) from None
     return {"items": items, "next_cursor": next_cursor}
+
+
+UNASSIGNED = "unassigned"
+
+
+def assignee_names(assignee: str | None, group: str | None) -> list[str | None] | None:
+    """`?assignee=` and `?group=` as the names an issue's assignee may have (None: nobody), or
+    None for no such filter. A group stands for itself and its members; both together keep
+    what both allow. An unknown group is the caller's mistake (422 on `group`)."""
+    chosen: list[set[str | None]] = []
+    if assignee is not None:
+        chosen.append({None} if assignee == UNASSIGNED else {assignee})
+    if group is not None:
+        if group == UNASSIGNED:
+            chosen.append({None})
+        else:
+            try:
+                found = desk().get_group(group)
+            except NotFound:
+                raise validation_problem({"group": [f"there is no group {group}"]}) from None
+            chosen.append({found.group_id, *found.members})
+    if not chosen:
+        return None
+    allowed = set.intersection(*chosen)
+    return sorted(allowed, key=lambda name: (name is not None, name or ""))
 
 
 # -- one issue --------------------------------------------------------------------------------

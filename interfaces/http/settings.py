@@ -103,6 +103,46 @@ def view_stall_from_env(env: Mapping[str, str] | None = None) -> float:
     return stall_seconds(env)
 
 
+OIDC_ISSUER_ENV = "KAIZEN_OIDC_ISSUER"
+OIDC_CLIENT_ID_ENV = "KAIZEN_OIDC_CLIENT_ID"
+OIDC_CLIENT_SECRET_ENV = "KAIZEN_OIDC_CLIENT_SECRET"
+OIDC_AUTO_CREATE_ENV = "KAIZEN_OIDC_AUTO_CREATE"
+OIDC_AUTO_CREATE_ROLES = frozenset({"reporter"})
+
+
+def _env_text(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    value = (os.environ if env is None else env).get(name, "").strip()
+    return value or None
+
+
+def oidc_issuer_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """`KAIZEN_OIDC_ISSUER`: the OpenID provider's issuer URL (discovery is read from its
+    /.well-known/openid-configuration); unset means no single sign-on (interfaces/web/sso.py)."""
+    issuer = _env_text(OIDC_ISSUER_ENV, env)
+    if issuer is not None and not issuer.startswith(("https://", "http://")):
+        raise ConfigurationError(
+            f"{OIDC_ISSUER_ENV}={issuer!r}: expected the issuer's URL, e.g. https://idp.example/realms/kaizen"
+        )
+    return issuer
+
+
+def oidc_client_id_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    return _env_text(OIDC_CLIENT_ID_ENV, env)
+
+
+def oidc_client_secret_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    return _env_text(OIDC_CLIENT_SECRET_ENV, env)
+
+
+def oidc_auto_create_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """`KAIZEN_OIDC_AUTO_CREATE=reporter` enrols an unknown (verified) e-mail address as a
+    reporter at its first single sign-on; unset or empty refuses unknown addresses."""
+    value = _env_text(OIDC_AUTO_CREATE_ENV, env)
+    if value is not None and value.lower() not in OIDC_AUTO_CREATE_ROLES:
+        raise ConfigurationError(f"{OIDC_AUTO_CREATE_ENV}={value!r}: expected 'reporter' or nothing")
+    return value.lower() if value is not None else None
+
+
 @dataclass(frozen=True)
 class HttpSettings:
     """Settings of one app instance.
@@ -132,3 +172,9 @@ class HttpSettings:
     token_cache_seconds: float = field(default_factory=token_cache_from_env)
     view_stall_seconds: float = field(default_factory=view_stall_from_env)  # KAIZEN_VIEW_STALL_SECONDS
     import_max_bytes: int = field(default_factory=import_max_bytes_from_env)
+    # Single sign-on (OpenID Connect) for the console, KAIZEN_OIDC_*: all of issuer, client id and
+    # secret set, or it is off (interfaces/web/sso.py).
+    oidc_issuer: str | None = field(default_factory=oidc_issuer_from_env)
+    oidc_client_id: str | None = field(default_factory=oidc_client_id_from_env)
+    oidc_client_secret: str | None = field(default_factory=oidc_client_secret_from_env)
+    oidc_auto_create: str | None = field(default_factory=oidc_auto_create_from_env)

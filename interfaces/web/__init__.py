@@ -15,7 +15,13 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from application.desk import KaizenDesk
 from interfaces.http.api import problem_from_http
 from interfaces.http.logs import get_logger
-from interfaces.web import routes_auth, routes_compliance, routes_improvement, routes_issues  # noqa: F401 (attach views)
+from interfaces.web import (  # noqa: F401 (attach views)
+    routes_auth,
+    routes_compliance,
+    routes_improvement,
+    routes_issues,
+    routes_people,
+)
 from interfaces.web.blueprint import DISABLED_KEY, bp, unrouted_page
 from interfaces.web.secret import console_secret, derive
 from interfaces.web.session import configure_sessions

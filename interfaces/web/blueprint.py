@@ -61,7 +61,7 @@ def _headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Referrer-Policy", "same-origin")  # invitation pages: no-referrer
     if request.endpoint != "console.static":
         response.headers["Cache-Control"] = "no-store"  # pages show scoped data: never from a shared cache
         response.vary.add("Cookie")
@@ -150,7 +150,7 @@ def _common() -> dict[str, Any]:
     return {
         "viewer": current_viewer(),
         "lang": lang,
-        "html_lang": "zh-Hans" if lang == "zh" else "en",
+        "html_lang": i18n.HTML_LANG.get(lang, "en"),
         "t": t,
         "csrf_token": csrf_token,
         "with_query": with_query,
@@ -173,4 +173,5 @@ def _navigation() -> list[tuple[str, str]]:
         items.append(("console.suggestions", "Suggestions"))
     if viewer.is_one_of("admin", "auditor"):
         items += [("console.agenda", "Agenda"), ("console.health_check", "Health check")]
+        items += [("console.admin_people", "People"), ("console.admin_groups", "Groups")]
     return items

@@ -1,5 +1,10 @@
 """English text with Simplified Chinese labels (`?lang=zh`, remembered in the session).
 
+A signed-in person's own `language` (set on /console/me) chooses the labels unless they picked
+one with `?lang=` in this session: `zh-Hans` and `zh-Hant` both show the Simplified Chinese
+catalogue (there is no Traditional one yet; Hong Kong readers read it, if not gladly), and `id`
+and `vi` show English until someone writes `translations/id.json` or `vi.json`.
+
 The translations are a JSON object keyed by the English text (`translations/zh.json`), not a
 gettext catalogue: the console has a few hundred short strings, no plural forms to speak of,
 and no translators' toolchain to feed; a data file is what a translator can edit without
@@ -15,6 +20,14 @@ from importlib.resources import files
 from typing import Any
 
 LANGUAGES = ("en", "zh")
+# A person's language (domain.person.LANGUAGES) -> the catalogue that shows it.
+PERSON_LANGUAGES = {"en": "en", "zh-Hans": "zh", "zh-Hant": "zh", "id": "en", "vi": "en"}
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}  # what the page's text is in, for `<html lang>`
+
+
+def for_person(person_language: str | None) -> str:
+    """The catalogue for a person's chosen language (English when there is none for it)."""
+    return PERSON_LANGUAGES.get(person_language or "en", "en")
 
 
 @cache

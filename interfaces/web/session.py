@@ -1,12 +1,16 @@
-"""Who is looking at the console: an API token exchanged for a signed session cookie.
+"""Who is looking at the console: a person signed in (password, single sign-on or, for
+administrators, a pasted token), held in a signed session cookie.
 
-The cookie (Flask's signed session) holds the token's id, role and subject, a random session
-id, a CSRF token and the language, never the token itself. Every request re-reads the token
-aggregate, so revoking a token (`kaizen token revoke`) signs its console sessions out at once,
-exactly as it stops the API. Signing out records, on that same token, that this session ended
-(a SHA-256 digest of its id, never the id): a copy of the cookie replayed afterwards is refused
-by every worker, on either store, without another read. Roles and scoping are the API's: the
-same `domain.access` rules get the same Actor.
+The cookie (Flask's signed session) holds the person's id, a random session id, when the
+session began, a CSRF token and the language, never a password or token. Every request
+re-reads the person, so deactivating them or resetting their password ends their sessions at
+the next request in every process, and a role change applies at once. Signing out records, on
+the person, that this session ended (a SHA-256 digest of its id, never the id): a copy of the
+cookie replayed afterwards is refused by every worker, on either store, without another read.
+
+A pasted token (the administrators' fallback) gives a token session as before: the token is
+re-read on every request and signing out is recorded on the token. Roles and scoping are the
+API's: the same `domain.access` rules get the same Actor.
 """
 
 from __future__ import annotations
@@ -26,14 +30,14 @@ from application.context import Context
 from application.errors import NotFound
 from domain.access import role_family
 from domain.actor import Actor
+from domain.person import Person
 from interfaces.http.auth import READ_ONLY_ROLES
 from interfaces.http.problems import Problem
 from interfaces.http.services import desk, services
-from interfaces.web.i18n import LANGUAGES
+from interfaces.web.i18n import LANGUAGES, for_person
 
 COOKIE = "kaizen_console"
 LIFETIME = timedelta(hours=8)  # the signed cookie's maximum age, counted from sign-in
-CONSOLE_ROLES = frozenset({"admin", "auditor", "reporter", "vendor"})
 
 
 class SignInRequired(Exception):
@@ -67,11 +71,16 @@ def configure_sessions(app: Flask, key: bytes | None) -> None:
 
 @dataclass(frozen=True)
 class Viewer:
-    """The signed-in person, as the API would see the same token."""
+    """The signed-in person (or pasted token), as the API would see the same caller."""
 
-    token_id: str
+    token_id: str | None
     role: str
     subject: str
+    person: str | None = None
+    name: str | None = None
+    language: str | None = None
+    time_zone: str | None = None
+    groups: tuple[str, ...] = ()
 
     @property
     def actor(self) -> Actor:
@@ -93,17 +102,32 @@ class Viewer:
         return self.family in families
 
 
+def person_viewer(person: Person) -> Viewer:
+    return Viewer(
+        token_id=None,
+        role=person.role,
+        subject=person.person_id,
+        person=person.person_id,
+        name=person.name,
+        language=person.language,
+        time_zone=person.time_zone,
+        groups=tuple(person.groups),
+    )
+
+
 def current_viewer() -> Viewer | None:
-    """The session's viewer, if its token still exists, is not revoked and has not changed."""
+    """The session's viewer, if its person (or token) still allows it."""
     if "console_viewer" in g:
         found: Viewer | None = g.console_viewer
         return found
     viewer = None
-    token_id, session_id = session.get("tid"), session.get("sid")
-    if isinstance(token_id, str):
+    person, token_id, session_id = session.get("pid"), session.get("tid"), session.get("sid")
+    if isinstance(person, str):
+        viewer = _person_still_valid(person, session_id, session.get("gen"))
+    elif isinstance(token_id, str):
         viewer = _still_valid(token_id, session.get("role"), session.get("sub"), session_id)
-        if viewer is None:
-            _forget()
+    if viewer is None and (person is not None or token_id is not None):
+        _forget()
     g.console_viewer = viewer
     return viewer
 
@@ -111,6 +135,15 @@ def current_viewer() -> Viewer | None:
 def session_digest(session_id: str) -> str:
     """What the store keeps of a session id: enough to refuse it, nothing to forge one with."""
     return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def _person_still_valid(person_id: str, session_id: Any, generation: Any) -> Viewer | None:
+    if not isinstance(session_id, str) or not isinstance(generation, int):
+        return None
+    person = desk().person_now(person_id)
+    if person is None or not person.session_valid(session_digest(session_id), generation):
+        return None
+    return person_viewer(person)
 
 
 def _still_valid(token_id: str, role: Any, subject: Any, session_id: Any) -> Viewer | None:
@@ -145,25 +178,39 @@ def require_writer() -> Viewer:
     return viewer
 
 
+def _fresh_session(**identity: str | int) -> None:
+    """A new session id and CSRF token at every sign-in (no fixation); the language stays."""
+    language = session.get("lang")
+    session.clear()
+    session.update(identity, sid=secrets.token_urlsafe(32), csrf=secrets.token_urlsafe(32))
+    if language in LANGUAGES:
+        session["lang"] = language
+
+
+def start_person_session(person: Person, method: str = "password") -> Viewer:
+    """The console session of a person whose sign-in the desk has just recorded (with its
+    `method`, on the person: `sign_in_with_password`, `sign_in_with_sso`, `sign_in_with_token`)."""
+    _fresh_session(pid=person.person_id, gen=person.sessions_generation, via=method, sub=person.person_id)
+    viewer = person_viewer(person)
+    g.console_viewer = viewer
+    return viewer
+
+
 def sign_in(token: str) -> Viewer | None:
-    """Exchange a bearer token for a fresh session (a new CSRF token too: no fixation)."""
+    """Exchange a pasted API token for a fresh session: the administrators' fallback.
+
+    Everyone else signs in with a login and password or single sign-on; a token of another
+    role is refused here (it still works on the API)."""
     principal = desk().authenticate(token.strip())
     if principal is None:
         return None
+    person = desk().person_now(principal.person) if principal.person is not None else None
+    if (person.role if person is not None else principal.role) != "admin":
+        raise Problem(403, "pasting a token is for administrators; sign in with your login and password")
+    if person is not None:  # a person's token: their session, with their roles at each request
+        return start_person_session(desk().sign_in_with_token(person.person_id), method="token")
     viewer = Viewer(principal.token_id, principal.role, principal.subject)
-    if viewer.family not in CONSOLE_ROLES or viewer.role == "app":
-        raise Problem(403, "app tokens act for other people; sign in with a token of your own")
-    language = session.get("lang")
-    session.clear()
-    session.update(
-        tid=viewer.token_id,
-        role=viewer.role,
-        sub=viewer.subject,
-        sid=secrets.token_urlsafe(32),
-        csrf=secrets.token_urlsafe(32),
-    )
-    if language in LANGUAGES:
-        session["lang"] = language
+    _fresh_session(tid=principal.token_id, role=viewer.role, sub=viewer.subject)
     g.console_viewer = viewer
     return viewer
 
@@ -172,13 +219,15 @@ def sign_out() -> None:
     """End the session on the server, not only in this browser: the cookie's copies stop working.
 
     The end is kept until the cookie would have expired by itself (Flask refuses a cookie
-    signed more than LIFETIME ago), so the token's list of ended sessions stays short."""
+    signed more than LIFETIME ago), so the list of ended sessions stays short."""
     viewer, session_id = current_viewer(), session.get("sid")
     if viewer is not None and isinstance(session_id, str):
         ended_at = services().settings.clock()
-        desk().end_console_session(
-            Context(viewer.actor), viewer.token_id, session_digest(session_id), until=ended_at + LIFETIME
-        )
+        digest, until = session_digest(session_id), ended_at + LIFETIME
+        if viewer.person is not None:
+            desk().end_person_session(Context(viewer.actor), viewer.person, digest, until=until)
+        elif viewer.token_id is not None:
+            desk().end_console_session(Context(viewer.actor), viewer.token_id, digest, until=until)
     _forget()
     g.console_viewer = None
 
@@ -218,10 +267,18 @@ def same_origin(origin: str | None, fetch_site: str | None) -> bool:
     Only the scheme (http or https) may differ from what Flask sees, because behind a
     TLS-terminating proxy the browser says https while Flask sees http; the host and port must
     be this console's. No Origin at all (old clients, scripts) leaves the CSRF token to decide.
-    `Sec-Fetch-Site`, when sent, must say the post came from this very origin."""
-    if fetch_site is not None and fetch_site.strip().lower() not in ("same-origin", "none"):
+    `Sec-Fetch-Site`, when sent, must say the post came from this very origin.
+
+    One `null` is ours: a page served with `Referrer-Policy: no-referrer` (the invitation page,
+    whose URL holds a secret) makes the browser send `Origin: null` with its own form. The
+    browser then also says `Sec-Fetch-Site: same-origin`, which no other site's page can make it
+    say, so that pair is accepted; `null` without it stays refused."""
+    site = fetch_site.strip().lower() if fetch_site is not None else None
+    if site is not None and site not in ("same-origin", "none"):
         return False
     if origin is None:
+        return True
+    if origin.strip() == "null" and site == "same-origin":
         return True
     try:
         parts = urlsplit(origin.strip())
@@ -238,8 +295,17 @@ def remember_language() -> None:
 
 
 def language() -> str:
+    """`?lang=` chosen in this session, else the signed-in person's own language, else English."""
     chosen = session.get("lang")
-    return chosen if chosen in LANGUAGES else "en"
+    if chosen in LANGUAGES:
+        return str(chosen)
+    viewer = current_viewer()
+    return for_person(viewer.language) if viewer is not None else "en"
+
+
+def follow_person_language() -> None:
+    """Forget this session's `?lang=` choice, so the person's own language (just changed) applies."""
+    session.pop("lang", None)
 
 
 NEXT_LIMIT = 2000

@@ -1,9 +1,16 @@
 """The web console in a real browser: Debian's Chromium driven by Playwright.
 
-One server per test session (werkzeug in a thread, on a free 127.0.0.1 port) on a fresh SQLite
-store holding the small demo, an SLA policy published twice and a scheduled meeting; one
-headless Chromium. Every browser test module is in the xdist group "browser", so they share
-that server and browser in a single worker. Time is fixed (`NOW`), so figures and screenshots are repeatable.
+One server per store and test session (werkzeug in a thread, on a free 127.0.0.1 port): a fresh
+SQLite file and a fresh PostgreSQL database, each holding the small demo, an SLA policy
+published twice, a scheduled meeting and one person per role with a known password (`PEOPLE`);
+one headless Chromium. Every browser test module is in the xdist group "browser", so they share
+those servers and the browser in a single worker; pytest runs every test against one store,
+then the other. Time is fixed (`NOW`), so figures and screenshots are repeatable.
+
+People sign in as a person would, with their login and password through the sign-in form;
+pasting a token is the administrators' fallback and has tests of its own. The demo may or may
+not already hold the people (`ensure_person` handles both): a person it lacks is invited, one
+it has gets a password reset, and either way the one-time link sets the known password.
 
 Chromium is `/usr/bin/chromium` (`.ci/ensure-chromium` installs it); the project never runs
 `playwright install`. Under `CI=true` a missing browser or Playwright fails the run; locally it
@@ -13,11 +20,13 @@ skips with the reason.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +40,8 @@ from domain.actor import SYSTEM, Actor
 from interfaces.demo.loader import load_demo
 from interfaces.http.app import create_app
 from interfaces.http.settings import HttpSettings
+from interfaces.web.secret import SECRET_ENV
+from tests.conftest import STORES, create_postgres_database, enrol_with_password
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,12 +56,24 @@ NOW = datetime(2026, 6, 30, 6, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 UPDATE_SCREENSHOTS = os.environ.get("KAIZEN_UPDATE_SCREENSHOTS") == "1"
-# (role, subject): the reporter and the vendor are people the demo knows.
-PARTIES = {
-    "admin": ("admin", "ada.wong"),
-    "auditor": ("auditor", "audrey.lam"),
-    "sap": ("vendor:sap", "sap-support"),
-    "reporter": ("reporter", "cherry.mak"),
+SCREENSHOT_STORE = "sqlite"  # screenshots are taken once, on this store's run
+PASSWORD = "Milk tea at the Kwun Tong office"  # every test person's password (long, not common)
+SECRET = "browser-tests-console-signing-key-0123456789"
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    login: str
+    name: str
+    roles: tuple[str, ...]
+
+
+# The people each role signs in as; the reporter reports demo issues (the demo's HK staff).
+PEOPLE = {
+    "admin": KnownPerson("ada.wong", "Ada Wong", ("admin",)),
+    "auditor": KnownPerson("audit.chan", "Audrey Chan", ("auditor",)),
+    "sap": KnownPerson("sap.support.mwalter", "Markus Walter", ("vendor:sap",)),
+    "reporter": KnownPerson("cherry.mak", "Cherry Mak", ("reporter",)),
 }
 ADMIN = Actor("ada.wong", "admin")
 
@@ -63,9 +86,10 @@ def _unavailable(reason: str) -> None:
 
 @dataclass
 class Console:
-    """The running console: its address, the role tokens, and the desk behind it."""
+    """The running console: its address and store, the people and the admin's token, the desk."""
 
     base_url: str
+    store: str
     tokens: dict[str, str]
     token_ids: dict[str, str]
     desk: KaizenDesk
@@ -73,12 +97,53 @@ class Console:
     def url(self, path: str) -> str:
         return self.base_url + path
 
+    def login(self, party: str) -> str:
+        return PEOPLE[party].login
+
+
+def ensure_person(desk: KaizenDesk, who: KnownPerson, password: str = PASSWORD) -> None:
+    """`who`, signed-in-able with `password`, whether or not the demo already has them."""
+    enrol_with_password(desk, who.login, who.roles, password, name=who.name)
+
+
+REFUSED_ASSIGNEE = re.compile(r"assignee '([a-z0-9._-]+)' is not an active person or a group")
+
+
+@cache
+def assignees_the_demo_lacks() -> tuple[str, ...]:
+    """The people the demo assigns issues to but does not enrol itself (none, once it enrols its
+    own people): found by loading it into a scratch store until no triage is refused."""
+    lacking: list[str] = []
+    for _ in range(5):
+        with tempfile.TemporaryDirectory() as scratch:
+            desk = KaizenDesk(store_settings(f"sqlite:///{Path(scratch) / 'trial.db'}"), clock=lambda: NOW)
+            try:
+                for login in lacking:
+                    _enrol(desk, login)
+                summary = load_demo(desk, seed=7, now=NOW, scale=0.2)
+            finally:
+                desk.close()
+        more = sorted({m.group(1) for p in summary.problems if (m := REFUSED_ASSIGNEE.search(p))} - set(lacking))
+        if not more:
+            break
+        lacking += more
+    return tuple(lacking)
+
+
+def _enrol(desk: KaizenDesk, login: str) -> None:
+    desk.create_person(Context(SYSTEM), login, name=login, email=f"{login}@example.com", roles=["admin"])
+
 
 def _seed(url: str) -> tuple[dict[str, str], dict[str, str]]:
-    """The demo plus what it lacks for these pages: policy versions and a meeting; the tokens."""
+    """The demo plus what it lacks for these pages: policy versions, a meeting, the people; the
+    administrator's token (for the pasted-token sign-in)."""
     desk = KaizenDesk(store_settings(url), clock=lambda: NOW)
     try:
+        for login in assignees_the_demo_lacks():
+            _enrol(desk, login)
         load_demo(desk, seed=7, now=NOW, scale=0.2)
+        for who in PEOPLE.values():
+            ensure_person(desk, who)
         document = desk.get_policy("sap").document
         for hours, day in (("PT2H", 40), ("PT3H", 20)):
             document = {**document, "targets": {**document["targets"]}}
@@ -91,24 +156,41 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, str]]:
             title="July improvement meeting",
             attendees=[{"name": "Ms Chan", "department": "finance"}, {"name": "Mr Lee", "department": "warehouse"}],
         )
-        issued = {name: desk.issue_token(Context(SYSTEM), role, subject) for name, (role, subject) in PARTIES.items()}
+        issued = {"admin": desk.issue_token(Context(SYSTEM), "admin", ADMIN.id)}
     finally:
         desk.close()
     return {k: v[1] for k, v in issued.items()}, {k: v[0] for k, v in issued.items()}
 
 
+@pytest.fixture(scope="session", params=STORES)
+def console_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh SQLite file, or a fresh PostgreSQL database dropped at the end of the session."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('console') / 'kaizen.db'}"
+        return
+    request.getfixturevalue("postgres_available")
+    url, drop = create_postgres_database()
+    try:
+        yield url
+    finally:
+        drop()
+
+
 @pytest.fixture(scope="session")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'kaizen.db'}"
+def console(console_store: str) -> Iterator[Console]:
+    url = console_store
     tokens, token_ids = _seed(url)
-    app = create_app(HttpSettings(database_url=url, run_projections=True, clock=lambda: NOW))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SECRET_ENV, SECRET)  # PostgreSQL has no key file; the same key on both stores
+        app = create_app(HttpSettings(database_url=url, run_projections=True, clock=lambda: NOW, rate_limit=None))
     services = app.extensions["kaizen"]
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="console-server", daemon=True)
     thread.start()
+    store = "sqlite" if url.startswith("sqlite") else "postgres"
     try:
         services.read.wait_for(int(services.desk.recorder.max_notification_id() or 0), timeout=30)
-        yield Console(f"http://127.0.0.1:{server.server_port}", tokens, token_ids, services.desk)
+        yield Console(f"http://127.0.0.1:{server.server_port}", store, tokens, token_ids, services.desk)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -133,19 +215,20 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def open_as(browser: Any, console: Console) -> Iterator[Any]:
-    """`open_as("auditor")` gives a signed-in page (1280 px wide unless `width=` says otherwise)."""
+    """`open_as("auditor")` gives a page signed in as that party's person (a key of `PEOPLE`, or
+    any login with `password=`), 1280 px wide unless `width=` says otherwise; `None`: not signed in."""
     contexts: list[Any] = []
 
-    def sign_in(party: str | None, width: int = 1280, height: int = 900, lang: str | None = None) -> Any:
+    def sign_in(
+        party: str | None, width: int = 1280, height: int = 900, lang: str | None = None, password: str = PASSWORD
+    ) -> Any:
         context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.goto(console.url("/console/sign-in" + (f"?lang={lang}" if lang else "")))
         if party is not None:
-            page.fill("#token", console.tokens[party])
-            page.click("form.stacked button[type=submit]")
-            page.wait_for_load_state()
+            sign_in_with_password(page, PEOPLE[party].login if party in PEOPLE else party, password)
         return page
 
     yield sign_in
@@ -153,11 +236,22 @@ def open_as(browser: Any, console: Console) -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture(scope="session")
-def shoot() -> Any:
-    """`shoot(page, name)` saves a PNG: into docs/screenshots with KAIZEN_UPDATE_SCREENSHOTS=1,
-    else into a temporary folder (taken either way, so a page that cannot be captured fails)."""
-    target = SCREENSHOTS if UPDATE_SCREENSHOTS else Path(tempfile.gettempdir()) / "kaizen-console-screenshots"
+def sign_in_with_password(page: Any, login: str, password: str = PASSWORD) -> Any:
+    """Type the login and password into the sign-in form and press **Sign in**, as a person does."""
+    page.fill("#login", login)
+    page.fill("#password", password)
+    page.click("button[data-action=sign-in]")
+    page.wait_for_load_state()
+    return page
+
+
+@pytest.fixture
+def shoot(console: Console) -> Any:
+    """`shoot(page, name)` saves a PNG: into docs/screenshots with KAIZEN_UPDATE_SCREENSHOTS=1 (on
+    the SQLite run only, so each picture is written once), else into a temporary folder (taken
+    either way, so a page that cannot be captured fails)."""
+    keep = UPDATE_SCREENSHOTS and console.store == SCREENSHOT_STORE
+    target = SCREENSHOTS if keep else Path(tempfile.gettempdir()) / "kaizen-console-screenshots" / console.store
     target.mkdir(parents=True, exist_ok=True)
 
     def take(page: Any, name: str, full_page: bool = True) -> Path:

@@ -9,6 +9,7 @@ import pytest
 
 from application.context import Context
 from domain.actor import SYSTEM
+from tests.browser.conftest import PASSWORD, sign_in_with_password
 
 pytestmark = pytest.mark.xdist_group("browser")
 
@@ -18,25 +19,66 @@ def csrf_of(page: Any) -> str:
     return value
 
 
-def test_sign_in_sets_a_strict_httponly_cookie_without_the_token(open_as: Any, console: Any, shoot: Any) -> None:
+def test_sign_in_with_a_password_sets_a_strict_httponly_cookie_and_keeps_the_login_on_refusal(
+    open_as: Any, console: Any, shoot: Any
+) -> None:
     page = open_as(None)
-    assert page.locator("label[for=token]").inner_text() == "API token"
+    assert page.locator("label[for=login]").inner_text() == "Login or e-mail address"
+    assert page.locator("#token").is_hidden()  # the pasted token is no longer the main form
     shoot(page, "sign-in", full_page=False)
-    page.fill("#token", "kz_000000000000_" + "x" * 43)
-    page.click("form.stacked button[type=submit]")
-    assert page.locator("#sign-in-error").is_visible()
-    assert page.locator("#token").get_attribute("aria-invalid") == "true"
+    page.fill("#login", "audit.chan")
+    page.fill("#password", "not the password at all")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.click("button[data-action=sign-in]")
+    assert answer.value.status == 401
+    assert page.locator("#sign-in-error").inner_text() == "The login or the password is not right."
+    assert page.locator("#login").input_value() == "audit.chan"  # the login is kept, the password never
+    assert page.locator("#password").input_value() == ""
+    assert page.locator("#login").get_attribute("aria-invalid") == "true"
 
-    page.fill("#token", console.tokens["auditor"])
-    page.click("form.stacked button[type=submit]")
+    page.fill("#login", "AUDIT.CHAN@example.com")  # the e-mail address works too, in any case
+    page.fill("#password", PASSWORD)
+    page.click("button[data-action=sign-in]")
     page.wait_for_url(re.compile(r"/console/compliance$"))
     (cookie,) = [c for c in page.context.cookies() if c["name"] == "kaizen_console"]
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Strict"
     assert cookie["path"] == "/console"
     assert cookie["secure"] is False  # plain HTTP here; HTTPS requests get Secure
-    assert console.tokens["auditor"] not in cookie["value"]
-    assert page.locator(".who").inner_text().split() == ["Signed", "in", "as", "audrey.lam", "auditor"]
+    assert PASSWORD not in cookie["value"]
+    name = console.desk.person_now("audit.chan").name  # the demo's, or the fixture's "Audrey Chan"
+    assert page.locator(".who").inner_text().split() == ["Signed", "in", "as", *name.split(), "auditor"]
+
+
+def test_pasting_a_token_is_kept_for_administrators_under_other_ways(open_as: Any, console: Any) -> None:
+    page = open_as(None)
+    page.click("#other-ways summary")
+    page.fill("#token", "kz_000000000000_" + "x" * 43)
+    page.click("button[data-action=sign-in-token]")
+    assert page.locator("#token-error").inner_text() == "That token is unknown, malformed or revoked."
+    assert page.locator("#other-ways").get_attribute("open") is not None  # still open, beside its error
+    _, auditor_token = console.desk.issue_token(Context(SYSTEM), "auditor", "audit.chan")
+    page.fill("#token", auditor_token)
+    page.click("button[data-action=sign-in-token]")
+    assert "for administrators" in page.locator("#token-error").inner_text()
+    _, robot_token = console.desk.issue_token(Context(SYSTEM), "admin", "night-shift-robot")
+    page.fill("#token", robot_token)
+    page.click("button[data-action=sign-in-token]")
+    page.wait_for_url(re.compile(r"/console/compliance$"))
+    page.goto(console.url("/console/me"))
+    assert "API token" in page.locator("#me-token").inner_text()  # a token of nobody: no person
+    assert page.locator("form.preferences").count() == 0
+
+
+def test_a_pasted_token_of_a_person_opens_that_persons_session(open_as: Any, console: Any) -> None:
+    page = open_as(None)
+    page.click("#other-ways summary")
+    page.fill("#token", console.tokens["admin"])  # ada.wong's token: she is a person
+    page.click("button[data-action=sign-in-token]")
+    page.wait_for_url(re.compile(r"/console/compliance$"))
+    page.goto(console.url("/console/me"))
+    assert page.locator("form.preferences").count() == 1
+    assert console.desk.person_now("ada.wong").last_signed_in_at is not None
 
 
 def test_forms_without_the_session_csrf_token_are_refused(open_as: Any, console: Any) -> None:
@@ -57,11 +99,12 @@ def test_forms_without_the_session_csrf_token_are_refused(open_as: Any, console:
 
 
 def test_a_revoked_token_ends_its_session_at_the_next_page(open_as: Any, console: Any) -> None:
-    role, subject = "auditor", "revoked-auditor"
-    token_id, token = console.desk.issue_token(Context(SYSTEM), role, subject)
-    console.tokens["revocable"] = token
-    page = open_as("revocable")
-    assert page.url.endswith("/console/compliance")
+    token_id, token = console.desk.issue_token(Context(SYSTEM), "admin", "revoked-admin")
+    page = open_as(None)
+    page.click("#other-ways summary")
+    page.fill("#token", token)
+    page.click("button[data-action=sign-in-token]")
+    page.wait_for_url(re.compile(r"/console/compliance$"))
     console.desk.revoke_token(Context(SYSTEM), token_id)
     page.goto(console.url("/console/issues"))
     assert "/console/sign-in" in page.url
@@ -89,8 +132,7 @@ def _an_issue_not_escalated_to(page: Any, console: Any, vendor: str) -> str:
     try:
         other = admin.new_page()
         other.goto(console.url("/console/sign-in"))
-        other.fill("#token", console.tokens["admin"])
-        other.click("form.stacked button[type=submit]")
+        sign_in_with_password(other, console.login("admin"))
         other.goto(console.url("/console/issues?vendor=internal"))
         key: str = other.locator("table.issues tbody th a").first.inner_text()
         return key

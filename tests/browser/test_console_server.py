@@ -32,7 +32,8 @@ from interfaces.http.settings import HttpSettings
 from interfaces.web.chain import verify_chain
 from interfaces.web.charts import clock_timeline, percent_bars
 from interfaces.web.secret import KEY_FILE, SECRET_ENV, console_secret, file_key
-from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, ctx
+from tests.browser.conftest import PASSWORD
+from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, console_client, ctx, enrol_with_password
 
 ISSUE: dict[str, Any] = dict(
     title='=HYPERLINK("http://x") 月结',
@@ -83,6 +84,8 @@ def seeded(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Fl
             ("app", "app", "expense-app"),
         )
     }
+    for actor in (REPORTER, VENDOR_SAP):  # people who sign in with a password (`signed_in_as`)
+        enrol_with_password(desk, actor.id, [actor.role], PASSWORD)
     key = desk.report(ctx(REPORTER), **ISSUE).key
     desk.escalate(ctx(), key, vendor="sap", vendor_ticket="INC-1")
     clock.advance(hours=2)
@@ -95,12 +98,13 @@ def seeded(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Fl
 
 
 def signed_in(app: Flask, token: str) -> FlaskClient:
-    client = app.test_client()
-    page = client.get("/console/sign-in").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert csrf is not None
-    answer = client.post("/console/sign-in", data={"token": token, "csrf": csrf.group(1)})
-    assert answer.status_code == 303, answer.text
+    client: FlaskClient = console_client(app, token=token)
+    return client
+
+
+def signed_in_as(app: Flask, login: str, password: str = PASSWORD) -> FlaskClient:
+    """A client signed in through the login form, as a person."""
+    client: FlaskClient = console_client(app, login=login, password=password)
     return client
 
 
@@ -119,7 +123,7 @@ def test_pages_answer_with_security_headers_and_csv_defuses_formulas(seeded: tup
 
 def test_the_console_scopes_like_the_api(seeded: tuple[Flask, dict[str, str]]) -> None:
     app, tokens = seeded
-    vendor = signed_in(app, tokens["sap"])
+    vendor = signed_in_as(app, VENDOR_SAP.id)
     assert vendor.get("/console/issues/KZ-1").status_code == 200
     assert vendor.get("/console/vendors/oracle").status_code == 404
     assert vendor.get("/console/agenda").status_code == 403
@@ -128,6 +132,7 @@ def test_the_console_scopes_like_the_api(seeded: tuple[Flask, dict[str, str]]) -
     assert csrf is not None
     refused = app_client.post("/console/sign-in", data={"token": tokens["app"], "csrf": csrf.group(1)})
     assert refused.status_code == 403  # an app token acts for others: no console session
+    assert "for administrators" in refused.text
     assert app_client.get("/console/issues").status_code == 302
     assert app_client.get("/console/sign-in?next=//evil.example").status_code == 200
 

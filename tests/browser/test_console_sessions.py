@@ -10,11 +10,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from application.context import Context
+from domain.actor import SYSTEM
 from interfaces.http.app import create_app
 from interfaces.http.settings import HttpSettings
 from interfaces.web.session import COOKIE
-from tests.browser.test_console_server import seeded, signed_in  # noqa: F401 (a fixture)
-from tests.conftest import REPORTER, FakeClock, ctx
+from tests.browser.conftest import PASSWORD
+from tests.browser.test_console_server import seeded, signed_in, signed_in_as  # noqa: F401 (a fixture)
+from tests.conftest import REPORTER, VENDOR_SAP, FakeClock, ctx
 
 
 @pytest.fixture
@@ -93,6 +96,28 @@ def test_vendors_are_shown_no_suggestions(seeded: tuple[Flask, dict[str, str]]) 
     app.extensions["kaizen"].read.wait_for(desk.recorder.max_notification_id(), 10)
     admin = signed_in(app, tokens["admin"]).get("/console/suggestions").text
     assert "Scan receipts" in admin
-    vendor = signed_in(app, tokens["sap"])
+    vendor = signed_in_as(app, VENDOR_SAP.id)
     board = vendor.get("/console/suggestions").text
     assert "Scan receipts" not in board and 'href="/console/suggestions"' not in vendor.get("/console/issues").text
+
+
+def test_the_invitation_page_leaks_no_referrer_and_its_own_null_origin_post_is_accepted(
+    seeded: tuple[Flask, dict[str, str]],  # noqa: F811
+) -> None:
+    app, _ = seeded
+    desk = app.extensions["kaizen"].desk
+    path = desk.create_person(
+        Context(SYSTEM), "new.starter", name="New Starter", email="new.starter@example.com", roles=["reporter"]
+    ).invitation_path
+    client = app.test_client()
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
+    form = {"csrf": _csrf(client, path), "password": PASSWORD, "password_confirm": PASSWORD}
+    for site in (None, "cross-site"):  # `null` from another site's page, or saying nothing: refused
+        headers = {"Origin": "null", **({"Sec-Fetch-Site": site} if site else {})}
+        assert client.post(path, data=form, headers=headers).status_code == 403
+    own = client.post(path, data=form, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 303  # what Chromium sends from a no-referrer page of ours
+    assert client.get("/console/me").status_code == 200  # and the person is signed in
+    used = app.test_client().get(path)
+    assert used.status_code == 404 and "Ask an administrator" in used.text

@@ -27,7 +27,7 @@ from application.config import store_settings
 from application.context import Context
 from application.desk import KaizenDesk
 from domain.actor import SYSTEM
-from tests.conftest import create_postgres_database
+from tests.conftest import create_postgres_database, enrol_assignees
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("e2e")
@@ -109,6 +109,7 @@ def tokens_for(url: str) -> dict[str, str]:
     desk = KaizenDesk(store_settings(url))
     try:
         made = {"admin": ("admin", "admin-wong"), "lina": ("reporter", "lina"), "sap": ("vendor:sap", "sap-support")}
+        enrol_assignees(desk, "admin-wong")  # the life cycle triages to them
         return {name: desk.issue_token(Context(SYSTEM), role, subject)[1] for name, (role, subject) in made.items()}
     finally:
         desk.close()

@@ -12,7 +12,8 @@ import itertools
 import re
 from urllib.parse import urlsplit
 
-from hostile import BIGINT, World, forged, hostile_store, world_fixture  # noqa: F401  (fixtures)
+from conftest import PARTIES
+from hostile import BIGINT, HOSTILE_PASSWORD, World, forged, hostile_store, world_fixture  # noqa: F401  (fixtures)
 
 V1 = "/api/v1"
 
@@ -187,8 +188,8 @@ def test_sign_in_never_follows_a_next_that_leaves_the_console_or_splits_a_header
         assert form.status_code == 200, target
         csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
         assert csrf is not None
-        token = world.api.tokens["auditor"]
-        answer = client.post("/console/sign-in", data={"token": token, "csrf": csrf.group(1), "next": target})
+        auditor = {"login": PARTIES["auditor"][1], "password": HOSTILE_PASSWORD}
+        answer = client.post("/console/sign-in", data={**auditor, "csrf": csrf.group(1), "next": target})
         assert answer.status_code == 303, (target, answer.status_code)
         location = urlsplit(answer.headers["Location"])
         assert (location.scheme, location.netloc) in (("", ""), ("http", "localhost")), target
@@ -205,7 +206,8 @@ def test_sign_in_still_returns_to_the_page_that_asked(world: World) -> None:
     csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
     nxt = re.search(r'name="next" value="([^"]+)"', form.text)
     assert csrf is not None and nxt is not None
-    data = {"token": world.api.tokens["auditor"], "csrf": csrf.group(1), "next": nxt.group(1).replace("&amp;", "&")}
+    auditor = {"login": PARTIES["auditor"][1], "password": HOSTILE_PASSWORD}
+    data = {**auditor, "csrf": csrf.group(1), "next": nxt.group(1).replace("&amp;", "&")}
     answer = client.post("/console/sign-in", data=data)
     assert answer.status_code == 303 and answer.headers["Location"].endswith(f"/console/issues/{key}?version=1")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from conftest import ISSUE, Api
 
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, enrol_assignees
 
 BASE = "/api/v1/issues"
 
@@ -18,6 +18,7 @@ def ok(answer: Any, status: int = 200) -> dict[str, Any]:
 
 
 def test_life_cycle_from_report_to_close(api: Api, clock: FakeClock) -> None:
+    enrol_assignees(api.desk, "admin-wong", "admin-chan")
     created = api.post(BASE, ISSUE, as_="reporter")
     issue = ok(created, 201)
     key = issue["key"]
@@ -68,6 +69,7 @@ def test_life_cycle_from_report_to_close(api: Api, clock: FakeClock) -> None:
 
 
 def test_time_travel_by_version_and_by_time(api: Api, clock: FakeClock) -> None:
+    enrol_assignees(api.desk, "admin-wong")
     key = api.report()
     clock.advance(hours=1)
     api.post(f"{BASE}/{key}/triage", {"assignee": "admin-wong"})
@@ -115,6 +117,7 @@ def test_app_acts_for_an_employee(api: Api) -> None:
 
 
 def test_idempotent_retries_replay_the_first_answer(api: Api) -> None:
+    enrol_assignees(api.desk, "ann.lee", "bob.ho")
     first = api.post(BASE, ISSUE, as_="reporter", headers={"Idempotency-Key": "r-1"})
     again = api.post(BASE, {**ISSUE}, as_="reporter", headers={"Idempotency-Key": "r-1"})
     assert first.status_code == again.status_code == 201
@@ -125,24 +128,27 @@ def test_idempotent_retries_replay_the_first_answer(api: Api) -> None:
     reused = api.post(BASE, {**ISSUE, "title": "another"}, as_="reporter", headers={"Idempotency-Key": "r-1"})
     assert reused.status_code == 422 and "Idempotency-Key" in reused.get_json()["errors"]
     key = first.get_json()["key"]
-    one = api.post(f"{BASE}/{key}/assign", {"assignee": "a"}, headers={"Idempotency-Key": "a-1"})
-    api.post(f"{BASE}/{key}/assign", {"assignee": "b"})
-    replay = api.post(f"{BASE}/{key}/assign", {"assignee": "a"}, headers={"Idempotency-Key": "a-1"})
-    assert replay.status_code == 200 and replay.get_json()["assignee"] == "a" and replay.get_json()["version"] == 2
+    one = api.post(f"{BASE}/{key}/assign", {"assignee": "ann.lee"}, headers={"Idempotency-Key": "a-1"})
+    api.post(f"{BASE}/{key}/assign", {"assignee": "bob.ho"})
+    replay = api.post(f"{BASE}/{key}/assign", {"assignee": "ann.lee"}, headers={"Idempotency-Key": "a-1"})
+    assert (
+        replay.status_code == 200 and replay.get_json()["assignee"] == "ann.lee" and replay.get_json()["version"] == 2
+    )
     assert replay.headers["ETag"] == one.headers["ETag"] == '"2"'
-    assert ok(api.get(f"{BASE}/{key}"))["assignee"] == "b"
-    bad = api.post(f"{BASE}/{key}/assign", {"assignee": "a"}, headers={"Idempotency-Key": "bad key with spaces"})
+    assert ok(api.get(f"{BASE}/{key}"))["assignee"] == "bob.ho"
+    bad = api.post(f"{BASE}/{key}/assign", {"assignee": "ann.lee"}, headers={"Idempotency-Key": "bad key with spaces"})
     assert bad.status_code == 422
 
 
 def test_if_match_guards_against_lost_updates(api: Api) -> None:
+    enrol_assignees(api.desk, "ann.lee", "bob.ho", "cai.ng")
     key = api.report()
-    assert api.post(f"{BASE}/{key}/assign", {"assignee": "a"}, headers={"If-Match": '"1"'}).status_code == 200
-    stale = api.post(f"{BASE}/{key}/assign", {"assignee": "b"}, headers={"If-Match": '"1"'})
+    assert api.post(f"{BASE}/{key}/assign", {"assignee": "ann.lee"}, headers={"If-Match": '"1"'}).status_code == 200
+    stale = api.post(f"{BASE}/{key}/assign", {"assignee": "bob.ho"}, headers={"If-Match": '"1"'})
     assert stale.status_code == 412 and stale.get_json()["current_version"] == 2
-    assert api.post(f"{BASE}/{key}/assign", {"assignee": "b"}, headers={"If-Match": "2"}).status_code == 200
-    assert api.post(f"{BASE}/{key}/assign", {"assignee": "c"}, headers={"If-Match": "*"}).status_code == 200
-    assert api.post(f"{BASE}/{key}/assign", {"assignee": "c"}, headers={"If-Match": "abc"}).status_code == 422
+    assert api.post(f"{BASE}/{key}/assign", {"assignee": "bob.ho"}, headers={"If-Match": "2"}).status_code == 200
+    assert api.post(f"{BASE}/{key}/assign", {"assignee": "cai.ng"}, headers={"If-Match": "*"}).status_code == 200
+    assert api.post(f"{BASE}/{key}/assign", {"assignee": "cai.ng"}, headers={"If-Match": "abc"}).status_code == 422
 
 
 def test_refused_transition_is_409_with_the_current_state(api: Api) -> None:

@@ -11,6 +11,8 @@ import pytest
 from conftest import ISSUE, Api
 from eventsourcing.persistence import OperationalError
 
+from tests.conftest import enrol_assignees
+
 
 class LaggingReadSide:
     """A read side whose views trail the log, to see /readyz refuse traffic."""
@@ -86,7 +88,8 @@ def test_readyz_answers_503_in_time_when_the_store_hangs(api: Api, monkeypatch: 
 
 def test_metrics_count_requests_by_route_template_and_commands_by_type(api: Api) -> None:
     key = api.report()
-    api.post(f"/api/v1/issues/{key}/triage", {"assignee": "x"})
+    enrol_assignees(api.desk, "admin-wong")
+    api.post(f"/api/v1/issues/{key}/triage", {"assignee": "admin-wong"})
     api.get("/api/v1/issues/KZ-424242")
     answer = api.client.get("/metrics")
     text = answer.get_data(as_text=True)

@@ -4,6 +4,10 @@
 (2xx allowed, 403 not allowed, 404 another party's resource). Its size is
 len(MATRIX) × len(ROLES). Allowed cells run on a resource prepared in a state where the
 command is valid, so a 2xx means "allowed", never "allowed but refused for another reason".
+
+The matrix runs twice: with plain tokens (`--role R --subject S`) and with tokens that belong
+to people (`--person ID`, each person holding the party's role), which must be refused and
+allowed exactly alike. App tokens are never a person's, so they stay plain in both runs.
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from conftest import ISSUE, SUGGESTION, Api
+import pytest
+from conftest import ISSUE, PARTIES, SUGGESTION, Api
 
 from application.context import Context
 from application.desk import KaizenDesk
-from domain.actor import Actor
+from domain.actor import SYSTEM, Actor
 
 ROLES = ("reporter-own", "reporter-other", "admin", "auditor", "app", "vendor:sap", "vendor:oracle")
 PARTY = {
@@ -80,6 +85,9 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /healthz": READ_ALL,
     "GET /readyz": READ_ALL,
     "GET /metrics": READ_ALL,
+    "GET /api/v1/people": AUDIT,
+    "GET /api/v1/groups": READ_ALL,
+    "GET /api/v1/me": READ_ALL,
 }
 
 OWNER = Actor("lina", "reporter")
@@ -176,8 +184,28 @@ def cell(api: Api, route: str, role: str, allowed: bool, shared: dict[str, str])
     return method, template, BODIES.get(segment) if method == "POST" else None
 
 
-def test_role_matrix(api: Api) -> None:
-    assert len(MATRIX) * len(ROLES) == 42 * 7  # the matrix's size, routes × roles
+def enrol_parties(api: Api, tokens: str) -> None:
+    """The assignees the matrix names must be people; with `tokens="person"` every party but
+    the app is a person too, and calls with a token of their own (`--person`)."""
+    system = Context(SYSTEM)
+    for person in ("admin-wong", "admin-chan"):
+        api.desk.create_person(system, person, name=person, email=f"{person}@example.com", roles=["admin"])
+    if tokens != "person":
+        return
+    for party, (role, subject) in PARTIES.items():
+        if role == "app":
+            continue
+        if api.desk.person_now(subject) is None:
+            api.desk.create_person(system, subject, name=subject, email=f"{subject}@example.com", roles=[role])
+        api.tokens[party] = api.desk.issue_person_token(system, subject)[1]
+
+
+@pytest.mark.parametrize("tokens", ["plain", "person"])
+def test_role_matrix(api: Api, tokens: str) -> None:
+    assert len(MATRIX) * len(ROLES) == 45 * 7  # the matrix's size, routes × roles
+    enrol_parties(api, tokens)
+    if tokens == "person":
+        assert api.get("/api/v1/me", as_="sap").get_json()["person"] == "sap-support"
     shared = {
         "issue": escalated_issue(api.desk),
         "suggestion": api.desk.submit_suggestion(ctx(OWNER), **SUGGESTION).key,

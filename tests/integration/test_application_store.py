@@ -10,7 +10,7 @@ from application.config import store_settings
 from application.desk import KaizenDesk
 from application.errors import IdempotencyKeyReused, NotFound, StaleVersion
 from domain.errors import TransitionRefused
-from tests.conftest import REPORTER, VENDOR_SAP, FakeClock, ctx
+from tests.conftest import REPORTER, VENDOR_SAP, FakeClock, ctx, enrol_assignees
 
 ISSUE: dict[str, Any] = dict(
     title="月结凭证无法过账 — GL posting fails",
@@ -33,6 +33,7 @@ def test_keys_are_sequential_and_lookups_work(desk: KaizenDesk) -> None:
 
 
 def test_full_life_cycle_is_stored_and_reloaded(desk: KaizenDesk, store_url: str, clock: FakeClock) -> None:
+    enrol_assignees(desk, "admin-wong")
     key = desk.report(ctx(REPORTER), **ISSUE).key
     desk.triage(ctx(), key, assignee="admin-wong")
     desk.respond(ctx(), key, message="Looking at it")
@@ -71,11 +72,12 @@ def test_refused_transition_names_state_and_stores_nothing(desk: KaizenDesk) -> 
 
 
 def test_if_match_stale_version_is_refused(desk: KaizenDesk) -> None:
+    enrol_assignees(desk, "ann.lee", "bob.ho")
     key = desk.report(ctx(REPORTER), **ISSUE).key
-    desk.assign(ctx(), key, assignee="a")
+    desk.assign(ctx(), key, assignee="ann.lee")
     with pytest.raises(StaleVersion):
-        desk.assign(ctx(expected_version=1), key, assignee="b")
-    assert desk.assign(ctx(expected_version=2), key, assignee="b").version == 3
+        desk.assign(ctx(expected_version=1), key, assignee="bob.ho")
+    assert desk.assign(ctx(expected_version=2), key, assignee="bob.ho").version == 3
 
 
 def test_idempotency_key_replays_and_rejects_other_body(desk: KaizenDesk) -> None:
@@ -88,6 +90,7 @@ def test_idempotency_key_replays_and_rejects_other_body(desk: KaizenDesk) -> Non
 
 
 def test_a_retried_key_gets_its_first_answer_even_where_the_command_would_now_be_refused(desk: KaizenDesk) -> None:
+    enrol_assignees(desk, "admin-wong")
     key = desk.report(ctx(REPORTER), **ISSUE).key
     desk.triage(ctx(), key, assignee="admin-wong")
     keyed = ctx(idempotency_key="r-1", fingerprint="r")

@@ -161,19 +161,29 @@ def test_replay_shows_sla_clock_state_after_each_event(
 
 
 def test_a_fresh_demo_prints_a_working_sign_in_for_each_role(kaizen: Kaizen, store_url: str) -> None:
-    """`make serve` runs `kaizen demo --if-empty`: a new user must be able to sign in as each role."""
+    """`make serve` runs `kaizen demo --if-empty`: a new user must be able to sign in as each kind
+    of user with the printed login and password, and scripts with the printed tokens."""
     code, out, _ = kaizen("demo", "--if-empty", "--scale", "0.05", "--console-url", "http://127.0.0.1:8123/console/")
     assert code == 0 and "http://127.0.0.1:8123/console/" in out
-    rows = [
-        line.split() for line in out.splitlines() if line.strip().split()[-1:] and line.split()[-1].startswith("kz_")
-    ]
-    assert {row[0] for row in rows} == {"admin", "auditor", "vendor:sap", "reporter"}
+    signed = [line.split() for line in out.splitlines() if "password:" in line and len(line.split()) == 4]
+    assert {(kind, login) for kind, login, _, _ in signed} == {
+        ("admin", "ada.wong"),
+        ("reporter", "kaming.chan"),
+        ("vendor", "multiable.consultant.hk"),
+        ("auditor", "audit.chan"),
+    }
+    tokens = [line.split() for line in out.splitlines() if line.split()[-1:] and line.split()[-1].startswith("kz_")]
     desk = KaizenDesk(store_settings(store_url))
     try:
-        for role, subject, token in rows:
+        for kind, login, _, password in signed:
+            person = desk.sign_in_with_password(login, password)
+            assert person.person_id == login and person.role.split(":")[0] == kind
+        assert len(tokens) == 4
+        for _, login, token in tokens:
             principal = desk.authenticate(token)
-            assert principal is not None and (principal.role, principal.subject) == (role, subject)
+            assert principal is not None and principal.person == login
     finally:
         desk.close()
-    code, out, _ = kaizen("demo", "--if-empty")  # a store with events: no token can be shown again
-    assert code == 0 and "kz_" not in out and "kaizen token create --role auditor --subject audit.chan" in out
+    code, out, _ = kaizen("demo", "--if-empty")  # a store with events: no password can be shown again
+    assert code == 0 and "password:" not in out and "kz_" not in out
+    assert "kaizen people reset audit.chan" in out

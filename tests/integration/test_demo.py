@@ -14,10 +14,13 @@ import pytest
 
 from application.config import store_settings
 from application.desk import KaizenDesk
+from application.errors import SignInRefused
+from domain.actor import Actor
 from domain.issue import Issue
 from domain.suggestion import Suggestion
 from interfaces.demo.data.people import SITES
 from interfaces.demo.loader import DemoSummary, load_demo
+from interfaces.demo.sign_in import set_demo_passwords, sign_in_lines
 
 NOW = datetime(2026, 4, 15, 9, 30, tzinfo=UTC)
 TICKETS = {
@@ -134,3 +137,66 @@ def test_demo_puts_the_improvement_loop_on_the_calendar(store_url: str) -> None:
         assert desk.get_health_check(str(last_quarter)) is not None  # the ERP integration's figures
     finally:
         desk.close()
+
+
+def test_the_demo_enrols_everyone_its_story_names(store_url: str) -> None:
+    """Reporters see "My issues", assignees are people or groups, every vendor has its fixed team."""
+    desk, summary = load(store_url, seed=7, scale=0.2)
+    try:
+        assert summary.skipped == 0, summary.problems[:3]
+        people = {p.person_id: p for p in desk.list_people(Actor("audit.chan", "auditor"))}
+        found = issues(desk, summary)
+        assert {i.reporter for i in found} <= set(people)
+        assert {i.assignee for i in found if i.assignee} and all(desk.is_assignable(i.assignee or "") for i in found)
+        groups = {g.group_id: g for g in desk.list_groups()}
+        teams = {g.vendor: g for g in groups.values() if g.kind == "vendor_team"}
+        assert set(teams) == {"sap", "oracle", "microsoft", "yonyou", "multiable", "internal"}
+        assert all("consultant" in team.members.values() for team in teams.values())
+        multiable = teams["multiable"]
+        assert sorted(str(duty) for duty in multiable.members.values()) == ["consultant", "technical_support"]
+        assert all(people[p].roles == ["vendor:multiable"] for p in multiable.members)
+        assert any(i.assignee == multiable.group_id for i in found)  # escalations go to the fixed team
+        departments = {g.group_id for g in groups.values() if g.kind == "department"}
+        assert departments >= {"finance", "warehouse", "production", "sales", "purchasing"}
+        assert {i.module for i in found} & departments
+        key_users = [p for p in people.values() if p.roles == ["reporter"]]
+        assert key_users and all(set(p.groups) & departments and p.site for p in key_users)
+        admins = next(g for g in groups.values() if g.kind == "admin_team")
+        assert set(admins.members) == {"ada.wong", "kelvin.tan"}
+        assert all(people[a].role == "admin" for a in admins.members)
+        assert people["audit.chan"].role == "auditor"
+        assert {"zh-Hant", "zh-Hans", "id", "vi"} <= {p.language for p in people.values()}
+        assert {"Asia/Hong_Kong", "Asia/Shanghai", "Asia/Jakarta", "Asia/Ho_Chi_Minh"} <= {
+            p.time_zone for p in people.values()
+        }
+    finally:
+        desk.close()
+
+
+def test_the_printed_sign_ins_work_and_are_new_each_time(store_url: str, tmp_path: Path) -> None:
+    desk, _ = load(store_url, seed=7, scale=0.05)
+    other, _ = load(f"sqlite:///{tmp_path / 'other.db'}", seed=7, scale=0.05)
+    try:
+        sign_ins = set_demo_passwords(desk)
+        assert [(s.kind, desk.person_now(s.person).role) for s in sign_ins] == [  # type: ignore[union-attr]
+            ("admin", "admin"),
+            ("reporter", "reporter"),
+            ("vendor", "vendor:multiable"),
+            ("auditor", "auditor"),
+        ]
+        for sign_in in sign_ins:
+            assert desk.sign_in_with_password(sign_in.person, sign_in.password).person_id == sign_in.person
+            principal = desk.authenticate(sign_in.token)
+            assert principal is not None and principal.person == sign_in.person
+        with pytest.raises(SignInRefused):
+            desk.sign_in_with_password("kelvin.tan", sign_ins[0].password)  # nobody else has a password
+        lines = sign_in_lines(sign_ins, "http://127.0.0.1:8000/console/")
+        assert "http://127.0.0.1:8000/console/" in lines[0]
+        admin_line = next(line for line in lines if "password:" in line)
+        assert admin_line.split() == ["admin", "ada.wong", "password:", sign_ins[0].password]
+        # Random per load, never a password kept in the repository.
+        again = set_demo_passwords(other)
+        assert not {s.password for s in sign_ins} & {s.password for s in again}
+    finally:
+        desk.close()
+        other.close()

@@ -15,7 +15,7 @@ import pytest
 from application.desk import KaizenDesk
 from application.importer import ImportLineError, import_text
 from interfaces.http.schemas.import_lines import IMPORT_RULES
-from tests.conftest import ADMIN, REPORTER, ctx
+from tests.conftest import ADMIN, REPORTER, ctx, enrol_assignees
 
 REPORT: dict[str, Any] = {
     "title": "GL posting fails",
@@ -158,3 +158,22 @@ def test_a_line_refused_because_of_live_state_is_refused_before_anything_is_writ
     with pytest.raises(ImportLineError, match="line 2"):
         import_text(desk, text, IMPORT_RULES)
     assert desk.recorder.max_notification_id() == head
+
+
+def test_an_import_that_assigns_someone_unknown_is_refused_at_that_line(desk: KaizenDesk) -> None:
+    """Import lines go through the same commands as the API: an assignee must be an active
+    person or a group, so a typo in the register is named by its line and nothing is written."""
+    enrol_assignees(desk, "admin-wong")
+    head = desk.recorder.max_notification_id()
+
+    def triage(assignee: str) -> str:
+        return line(
+            at="2026-03-02T10:00:00+08:00", actor="admin-wong", role="admin", command="triage",
+            ref="r-1", data={"assignee": assignee},
+        )  # fmt: skip
+
+    with pytest.raises(ImportLineError, match=r"line 2: .*assignee 'admin-wnog' is not an active person or a group"):
+        import_text(desk, "\n".join([line(), triage("admin-wnog")]), IMPORT_RULES)
+    assert desk.recorder.max_notification_id() == head, "a refused import wrote something"
+    assert import_text(desk, "\n".join([line(), triage("admin-wong")]), IMPORT_RULES) == {"r-1": "KZ-1"}
+    assert desk.get_issue("KZ-1").assignee == "admin-wong"

@@ -28,7 +28,7 @@ from projections.outbox_queries import list_deliveries
 from projections.ports import Sent, SmtpSettings, Transports
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
-from tests.conftest import ADMIN, REPORTER, FakeClock, ctx
+from tests.conftest import ADMIN, REPORTER, FakeClock, ctx, enrol_assignees
 
 
 class Receiver(http.server.ThreadingHTTPServer):
@@ -126,6 +126,7 @@ def test_one_outbox_row_per_event_and_subscription_and_rebuild_keeps_delivery_st
 ) -> None:
     everything, _ = subscribe(desk, receiver.url)
     oracle_only, _ = subscribe(desk, receiver.url, filters={"vendor": ["oracle"]})
+    enrol_assignees(desk, "admin-wong")
     key = report(desk)
     desk.triage(ctx(), key, assignee="admin-wong")
     desk.escalate(ctx(), key, vendor="oracle", vendor_ticket="SR-1")

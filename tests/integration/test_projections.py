@@ -21,13 +21,14 @@ from application.desk import KaizenDesk
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
-from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, ctx
+from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, FakeClock, ctx, enrol_assignees
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def populate(desk: KaizenDesk, clock: FakeClock, issues: int = 12) -> int:
     position = 0
+    enrol_assignees(desk, "admin-wong")
     for n in range(issues):
         key = desk.report(
             ctx(REPORTER),

@@ -11,7 +11,7 @@ from application.audit import verify
 from application.desk import KaizenDesk
 from domain.chain import chain_hash
 from domain.keys import aggregate_id
-from tests.conftest import ctx
+from tests.conftest import ctx, enrol_assignees
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "issue_reported_v1.json"
 
@@ -37,6 +37,7 @@ def test_version_one_event_is_upcast_on_load(desk: KaizenDesk) -> None:
     _store_fixture(desk)
     issue = desk.get_issue("KZ-1")
     assert issue.title == "库存估值报表错误" and issue.language is None and issue.noticed_at is None
+    enrol_assignees(desk, "wong")
     desk.triage(ctx(), "KZ-1", assignee="wong")  # the upcast aggregate takes new commands
     assert desk.get_issue("KZ-1").version == 2
     assert verify(desk).ok  # the chain holds over the event as it was recorded

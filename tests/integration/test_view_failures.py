@@ -22,7 +22,7 @@ from projections.catalogue import all_views
 from projections.runner import ProjectionRunner, ViewStuck
 from projections.store import Sql, ViewStore
 from projections.view import View, originator
-from tests.conftest import ADMIN, REPORTER, FakeClock, ctx
+from tests.conftest import ADMIN, REPORTER, FakeClock, ctx, enrol_assignees
 
 
 class TriageLedger(View):
@@ -68,6 +68,7 @@ def report(desk: KaizenDesk, title: str) -> str:
 def parts(store_url: str, clock: FakeClock) -> Iterator[tuple[KaizenDesk, ViewStore, str]]:
     desk = KaizenDesk(store_settings(store_url), clock=clock)
     store = ViewStore(store_settings(store_url))
+    enrol_assignees(desk, "wong")
     try:
         yield desk, store, store_url
     finally:

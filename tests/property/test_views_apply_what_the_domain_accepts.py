@@ -26,7 +26,7 @@ from domain.errors import DomainError
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
-from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, ctx
+from tests.conftest import ADMIN, REPORTER, VENDOR_SAP, ctx, enrol_assignees
 from tests.integration.test_projections import dump
 
 HOSTILE_CHARACTERS = st.sampled_from(["\x00", "\x07", "\x1b", "\x85", "\x9f", "\t", "\n", "\r", "\u2028", "\ud800"])
@@ -54,14 +54,18 @@ ACTORS = st.one_of(
     st.builds(lambda name: Actor("admin-wong", "admin", name), TEXT),
 )
 
+# Mostly someone the `following` fixture enrolled (an assignee must be a person or a group),
+# sometimes anything at all, which the application refuses.
+ASSIGNEES = st.one_of(st.sampled_from(["admin-wong", "erp-admins"]), TEXT)
+
 Step = Callable[[KaizenDesk, str | None, str | None], Any]
 
 
 def _issue_steps() -> st.SearchStrategy[Step]:
     """Commands on the latest issue (or a report when there is none yet)."""
     on_issue: list[st.SearchStrategy[Callable[[KaizenDesk, str, datetime], Any]]] = [
-        st.builds(lambda a: lambda d, k, at: d.triage(ctx(at=at), k, assignee=a), TEXT),
-        st.builds(lambda a: lambda d, k, at: d.assign(ctx(at=at), k, assignee=a), TEXT),
+        st.builds(lambda a: lambda d, k, at: d.triage(ctx(at=at), k, assignee=a), ASSIGNEES),
+        st.builds(lambda a: lambda d, k, at: d.assign(ctx(at=at), k, assignee=a), ASSIGNEES),
         st.builds(lambda m: lambda d, k, at: d.respond(ctx(at=at), k, message=m), TEXT),
         st.builds(
             lambda who, b: lambda d, k, at: d.comment_on_issue(ctx(who, at=at), k, body=b),
@@ -158,6 +162,7 @@ def following(store_url: str) -> Iterator[tuple[KaizenDesk, ProjectionRunner, Vi
     store = ViewStore(store_settings(store_url))
     runner = ProjectionRunner(desk, store, all_views())
     runner.setup()
+    enrol_assignees(desk, "admin-wong", groups=["erp-admins"])
     try:
         yield desk, runner, store
     finally:

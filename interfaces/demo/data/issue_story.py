@@ -27,6 +27,7 @@ from interfaces.demo.data.people import (
     VENDOR_RESPONSE_HOURS,
     VENDOR_UPDATES,
     Site,
+    vendor_team,
 )
 from interfaces.demo.data.plan import Plan, office_time
 
@@ -195,6 +196,8 @@ class IssueStory:
         self._after(0.3, 24)
         label = VENDOR_LABELS[vendor][int(self.priority[1]) - 1]
         self._add("escalate", self.admin, vendor=vendor, vendor_ticket=self._ticket(vendor), vendor_priority=label)
+        if vendor == "multiable":  # the customer's fixed team (consultant and technical support) takes it on
+            self._add("assign", self.admin, assignee=vendor_team(vendor))
         if rng.random() < 0.3:
             self._after(0.1, 2)
             self._add("comment_on_issue", self.admin, body=rng.choice(msg.INTERNAL_NOTES), visibility="internal")

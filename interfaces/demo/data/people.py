@@ -49,10 +49,11 @@ SITES: tuple[Site, ...] = (
 # fmt: on
 SITE_WEIGHTS: dict[str, float] = {"HK": 0.3, "SG": 0.2, "JKT": 0.2, "HCM": 0.18, "CMB": 0.12}
 
-# The system administrators (docs/domain.md: "one or two people who know both business and system")
-# and the in-house developer who fixes what the company owns.
+# The system administrators (docs/domain.md: "one or two people who know both business and system"),
+# the in-house developer who fixes what the company owns, and the internal auditor.
 ADMINS = ("ada.wong", "kelvin.tan")
 DEVELOPER = "leo.lam"
+AUDITOR = "audit.chan"
 
 VENDOR_ACTORS: dict[str, tuple[str, ...]] = {
     "sap": ("sap.support.mwalter", "sap.support.jchen"),
@@ -114,3 +115,107 @@ VENDOR_UPDATES: dict[str, tuple[str, ...]] = {
         "Health check finding: the posting rule setup differs between companies; please confirm the design.",
     ),
 }
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """One person of the demo's directory, as `desk.create_person` takes them."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    site: str | None
+    language: str
+    time_zone: str
+    email_domain: str = "example.com"
+
+    @property
+    def email(self) -> str:
+        return f"{self.id}@{self.email_domain}"
+
+
+@dataclass(frozen=True)
+class DemoGroup:
+    """One group: its members are (person, duty) pairs; a vendor team names its vendor."""
+
+    id: str
+    name: str
+    kind: str
+    members: tuple[tuple[str, str | None], ...]
+    vendor: str | None = None
+
+
+# The language each site's staff read the desk in (the reports they write vary, see SITES);
+# Hong Kong's office is bilingual, so every other person there reads it in English.
+STAFF_LANGUAGE = {"HK": "zh-Hant", "SG": "en", "JKT": "id", "HCM": "vi", "CMB": "en"}
+# Key users by department: the modules the demo's issues and suggestions are filed under.
+DEPARTMENTS: tuple[tuple[str, str], ...] = (
+    ("finance", "Finance"),
+    ("warehouse", "Warehouse"),
+    ("production", "Production"),
+    ("sales", "Sales"),
+    ("purchasing", "Purchasing (procurement)"),
+)
+
+# fmt: off
+# (id, name, duty, time zone, language) per vendor: each vendor's fixed team, consultant first.
+# The company's own ERP team ("internal") is the vendor of what it builds and fixes itself.
+VENDOR_TEAMS: dict[str, tuple[str, tuple[tuple[str, str, str, str, str], ...]]] = {
+    "sap": ("SAP support", (
+        ("sap.support.mwalter", "Markus Walter", "consultant", "Europe/Berlin", "en"),
+        ("sap.support.jchen", "Chen Jing", "technical_support", "Asia/Shanghai", "zh-Hans"))),
+    "oracle": ("Oracle support", (
+        ("oracle.sr.rpatel", "Rahul Patel", "consultant", "Asia/Kolkata", "en"),
+        ("oracle.sr.desk", "Oracle SR desk", "technical_support", "Asia/Singapore", "en"))),
+    "microsoft": ("Microsoft Dynamics support", (
+        ("ms.partner.fastrack", "Lim Wei Jie", "consultant", "Asia/Singapore", "en"),
+        ("ms.dynamics.support", "Dynamics support desk", "technical_support", "Asia/Singapore", "en"))),
+    "yonyou": ("Yonyou service", (
+        ("yonyou.service.zhang", "张伟 Zhang Wei", "consultant", "Asia/Shanghai", "zh-Hans"),
+        ("yonyou.partner.liu", "刘洋 Liu Yang", "technical_support", "Asia/Shanghai", "zh-Hans"))),
+    "multiable": ("Multiable fixed team", (
+        ("multiable.consultant.hk", "Cheung Ka Yan", "consultant", "Asia/Hong_Kong", "zh-Hant"),
+        ("multiable.support.tech", "Lau Chi Ming", "technical_support", "Asia/Hong_Kong", "zh-Hant"))),
+    "internal": ("In-house ERP team", (
+        ("wong.tai.man", "Wong Tai Man", "consultant", "Asia/Hong_Kong", "zh-Hant"),
+        (DEVELOPER, "Leo Lam", "developer", "Asia/Hong_Kong", "zh-Hant"))),
+}
+# fmt: on
+
+
+def vendor_team(vendor: str) -> str:
+    """The id of a vendor's fixed team (a group, so an issue can be assigned to it)."""
+    return f"{vendor}-team"
+
+
+def _name(person: str) -> str:
+    return " ".join(part.capitalize() for part in person.split("."))
+
+
+def demo_people() -> tuple[list[DemoPerson], list[DemoGroup]]:
+    """Everyone the demo's story names, and their groups: administrators, the auditor, every
+    site's key users (each in one department), and each vendor's fixed team."""
+    sites = {site.code: site for site in SITES}
+    people = [
+        DemoPerson(ADMINS[0], "Ada Wong", ("admin",), "HK", "en", sites["HK"].timezone),
+        DemoPerson(ADMINS[1], "Kelvin Tan", ("admin",), "SG", "en", sites["SG"].timezone),
+        DemoPerson(AUDITOR, "Audrey Chan", ("auditor",), "HK", "en", sites["HK"].timezone),
+    ]
+    departments: dict[str, list[tuple[str, str | None]]] = {code: [] for code, _ in DEPARTMENTS}
+    for site in SITES:
+        for index, person in enumerate(site.staff):
+            language = "en" if site.code == "HK" and index % 2 else STAFF_LANGUAGE[site.code]
+            people.append(DemoPerson(person, _name(person), ("reporter",), site.code, language, site.timezone))
+            departments[DEPARTMENTS[index % len(DEPARTMENTS)][0]].append((person, None))
+    groups = [
+        DemoGroup("erp-admins", "ERP administrators", "admin_team", tuple((a, None) for a in ADMINS)),
+        *(DemoGroup(code, name, "department", tuple(departments[code])) for code, name in DEPARTMENTS),
+    ]
+    for vendor, (team_name, members) in VENDOR_TEAMS.items():
+        domain = "example.com" if vendor == "internal" else f"{vendor}.example.com"
+        based = "HK" if vendor in ("internal", "multiable") else None  # on site in Hong Kong
+        for person, name, _, zone, language in members:
+            people.append(DemoPerson(person, name, (f"vendor:{vendor}",), based, language, zone, domain))
+        team = tuple((person, duty) for person, _, duty, _, _ in members)
+        groups.append(DemoGroup(vendor_team(vendor), team_name, "vendor_team", team, vendor))
+    return people, groups

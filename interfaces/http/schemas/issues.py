@@ -127,6 +127,8 @@ class IssueListQuerySchema(PageQuerySchema):
     module = fields.String(validate=validate.OneOf([m.value for m in Module]))
     site = query_text(100)
     reporter = query_text(NAME)
+    assignee = query_text(NAME, metadata={"description": "a person or group id, or `unassigned`"})
+    group = query_text(NAME, metadata={"description": "assigned to this group or any of its members, or `unassigned`"})
     breached = fields.Boolean()
     text = query_text(200)
 

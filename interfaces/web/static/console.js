@@ -22,4 +22,22 @@ document.addEventListener("DOMContentLoaded", () => {
     button.hidden = false;
     button.addEventListener("click", () => window.print());
   }
+  // One-time links (people pages): a Copy button, and selecting the whole link on focus.
+  for (const field of document.querySelectorAll("input[data-select-on-focus]")) {
+    field.addEventListener("focus", () => field.select());
+  }
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    const field = document.getElementById(button.dataset.copy);
+    if (!field) continue;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      field.select();
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch {
+        document.execCommand("copy"); // plain-HTTP consoles have no clipboard API
+      }
+      button.textContent = button.dataset.copied || "Copied";
+    });
+  }
 });
