@@ -20,10 +20,10 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import ConcurrencyExhausted, NotFound, SignInRefused, StaleVersion
 from application.passwords import hash_password, password_matches
+from application.reading import Reading
 from domain.access import (
     authorise_people_admin,
     authorise_people_list,
@@ -93,7 +93,9 @@ class UnknownLogins:
             self._failures[login] = [*recent, now]
 
 
-class PeopleCommands(DeskBase):
+class PeopleCommands(Reading):
+    """Built on `Reading` for time travel: a person as they were at a past time."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._unknown_logins = UnknownLogins()
         super().__init__(*args, **kwargs)
@@ -121,9 +123,19 @@ class PeopleCommands(DeskBase):
             raise NotFound(f"group {group} was not found") from None
         return self._load(Group.create_id(checked), Group, f"group {group}")
 
-    def get_person(self, actor: Actor, person: str, version: int | None = None) -> Person:
-        """One person as the caller may see them (themself, or anyone for admins and auditors)."""
+    def get_person(
+        self,
+        actor: Actor,
+        person: str,
+        version: int | None = None,
+        as_of: datetime | None = None,
+        axis: str = "recorded",
+    ) -> Person:
+        """One person as the caller may see them (themself, or anyone for admins and auditors),
+        now, at a version, or as recorded at a past time ("who had admin rights on 3 March")."""
         authorise_person_read(actor, person)
+        if as_of is not None:
+            version = self.version_of_as_of(self._checked_id(person), f"person {person}", as_of, axis)
         return self._person(person, version)
 
     def person_now(self, person: str) -> Person | None:

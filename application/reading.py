@@ -105,9 +105,14 @@ class Reading(DeskBase):
         Reads only the events' two times, kept per aggregate and topped up with newer events
         (`application.event_times`), instead of decoding every event of the aggregate.
         """
+        return self.version_of_as_of(aggregate_id(key), key, as_of, axis)
+
+    def version_of_as_of(self, originator_id: UUID, label: str, as_of: datetime, axis: str = "recorded") -> int:
+        """`version_as_of` for any aggregate by its id (a person, a group), named `label`."""
+        key = label
         if self._event_times is None:
             self._event_times = EventTimes(self.recorder, self.mapper)
-        times = self._event_times.of(aggregate_id(key))
+        times = self._event_times.of(originator_id)
         if not times:
             raise NotFound(f"{key} was not found")
         if axis == "recorded":

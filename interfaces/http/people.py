@@ -192,9 +192,11 @@ def list_people(query: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, PersonSchema, headers=AGGREGATE_HEADERS)
 @errors(blp, 401, 404, 422, 503)
 def person(query: dict[str, Any], person_id: str) -> Answer:
-    """One person (administrators, auditors, and the person themself); `?version=n` as they were"""
+    """One person (administrators, auditors, and the person themself); `?version=n` or `?as_of=` as they were"""
     version = query.get("version")
-    found = desk().get_person(reader(), person_id, version=version)
+    found = desk().get_person(
+        reader(), person_id, version=version, as_of=query.get("as_of"), axis=query.get("axis") or "recorded"
+    )
     if version is not None and found.version != version:
         raise Problem(404, f"person {person_id} has no version {version}")
     return person_view(found), 200, {"ETag": f'"{found.version}"'}

@@ -8,11 +8,12 @@ they may not read (404), and nobody ever sees a password hash or a link's digest
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
-from conftest import Api
+from conftest import Api, FakeClock
 from werkzeug.test import TestResponse
 
 from application.context import Context
@@ -175,6 +176,23 @@ def test_time_travel_shows_a_persons_roles_as_they_were(api: Api) -> None:
     assert then["roles"] == ["reporter"]
     assert api.get(f"{PEOPLE}/ada.wong").get_json()["roles"] == ["admin"]
     assert api.get(f"{PEOPLE}/ada.wong?version=999").status_code == 404
+
+
+def test_who_had_admin_rights_on_a_given_day_is_answered_by_time(api: Api, clock: FakeClock) -> None:
+    enrol(api)
+    enrolled_at = clock.now
+    clock.advance(days=1)
+    patch(api, f"{PEOPLE}/ada.wong", {"roles": ["admin"]})
+
+    def roles_on(moment: datetime) -> Any:
+        answer = api.get(f"{PEOPLE}/ada.wong?{urlencode({'as_of': moment.isoformat(), 'axis': 'occurred'})}")
+        return answer.get_json()["roles"] if answer.status_code == 200 else answer.status_code
+
+    assert roles_on(enrolled_at + timedelta(hours=1)) == ["reporter"]
+    assert roles_on(clock.now) == ["admin"]
+    assert roles_on(enrolled_at - timedelta(hours=1)) == 404  # she did not exist yet
+    both = api.get(f"{PEOPLE}/ada.wong?{urlencode({'as_of': clock.now.isoformat(), 'version': 1})}")
+    assert both.status_code == 422
 
 
 # -- changing -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from domain.group import GROUP_KINDS
 from domain.person import LANGUAGES
-from interfaces.http.schemas.common import PageSchema, StrictSchema, choice, query_integer, text
+from interfaces.http.schemas.common import PageSchema, StrictSchema, VersionQuerySchema, choice, text
 
 PERSON_ID = validate.Regexp(
     r"^[a-z0-9._-]{2,64}$", error="must be 2 to 64 of a-z, 0-9, '.', '_' or '-' (like ada.wong)"
@@ -85,8 +85,8 @@ class DirectoryPageQuerySchema(PageSchema):
     """`?limit=` and `?cursor=` over people or groups, by id."""
 
 
-class PersonQuerySchema(StrictSchema):
-    version = query_integer(1, 2**31, metadata={"description": "the person as they were at this version"})
+class PersonQuerySchema(VersionQuerySchema):
+    """`?version=n` or `?as_of=<time>`: the person, their roles and groups, as they were."""
 
 
 # -- answers ----------------------------------------------------------------------------------
