@@ -202,6 +202,13 @@ def person(query: dict[str, Any], person_id: str) -> Answer:
     return person_view(found), 200, {"ETag": f'"{found.version}"'}
 
 
+def _person_answer(receipt: Receipt, ctx: Context, action: str) -> Answer:
+    """The person after a command, with the command's headers."""
+    _accepted(receipt, "person", action)
+    found = _person_after(receipt, ctx.actor)
+    return person_view(found), 200, receipt_headers(receipt, found.version)
+
+
 @blp.route("/people/<person_id>", methods=["PATCH"])
 @blp.arguments(UpdatePersonSchema)
 @blp.response(200, PersonSchema, headers=COMMAND_HEADERS)
@@ -210,9 +217,7 @@ def update_person(body: dict[str, Any], person_id: str) -> Answer:
     """Change a person: administrators anything; a person their own name, language and time zone"""
     ctx = _person_command(person_id, self_service=True)
     receipt = desk().update_person(ctx, person_id, body)
-    _accepted(receipt, "person", "update")
-    found = _person_after(receipt, ctx.actor)
-    return person_view(found), 200, receipt_headers(receipt, found.version)
+    return _person_answer(receipt, ctx, "update")
 
 
 @blp.route("/people/<person_id>/deactivate", methods=["POST"])
@@ -223,9 +228,7 @@ def deactivate_person(body: dict[str, Any], person_id: str) -> Answer:
     """Deactivate a person: their console sessions and API tokens stop working at once"""
     ctx = _person_command(person_id)
     receipt = desk().deactivate_person(ctx, person_id)
-    _accepted(receipt, "person", "deactivate")
-    found = _person_after(receipt, ctx.actor)
-    return person_view(found), 200, receipt_headers(receipt, found.version)
+    return _person_answer(receipt, ctx, "deactivate")
 
 
 @blp.route("/people/<person_id>/reset", methods=["POST"])

@@ -41,7 +41,7 @@ from interfaces.demo.loader import load_demo
 from interfaces.http.app import create_app
 from interfaces.http.settings import HttpSettings
 from interfaces.web.secret import SECRET_ENV
-from tests.conftest import STORES, create_postgres_database, enrol_with_password
+from tests.conftest import STORES, enrol_with_password, fresh_store
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -165,15 +165,7 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, str]]:
 @pytest.fixture(scope="session", params=STORES)
 def console_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh SQLite file, or a fresh PostgreSQL database dropped at the end of the session."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('console') / 'kaizen.db'}"
-        return
-    request.getfixturevalue("postgres_available")
-    url, drop = create_postgres_database()
-    try:
-        yield url
-    finally:
-        drop()
+    yield from fresh_store(request, tmp_path_factory.mktemp("console"))
 
 
 @pytest.fixture(scope="session")
