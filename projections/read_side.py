@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -35,6 +36,33 @@ class IssueQueries:
         assignees: Sequence[str | None] | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         return list_issues(self.store, filters, limit, cursor, viewer, now, assignees)
+
+    def queue(
+        self,
+        viewer: Actor,
+        now: datetime,
+        *,
+        assignees: Sequence[str | None] | None = None,
+        at_risk_only: bool = False,
+        sort: str = "due",
+        limit: int = 100,
+    ) -> tuple[builtins.list[dict[str, Any]], bool]:
+        """Open issues with their next SLA due time and risk (`projections.work_queue`); "at
+        risk" uses the SLA alerts' fraction (`KAIZEN_SLA_AT_RISK`)."""
+        from projections.alerts import AlertSettings
+        from projections.work_queue import work_queue
+
+        fraction = AlertSettings.from_env().at_risk_fraction
+        return work_queue(
+            self.store,
+            viewer,
+            now,
+            assignees=assignees,
+            at_risk_only=at_risk_only,
+            sort=sort,
+            limit=limit,
+            at_risk_fraction=fraction,
+        )
 
 
 class ReadSide:

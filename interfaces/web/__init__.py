@@ -21,6 +21,8 @@ from interfaces.web import (  # noqa: F401 (attach views)
     routes_improvement,
     routes_issues,
     routes_people,
+    routes_queue,
+    routes_report,
 )
 from interfaces.web.blueprint import DISABLED_KEY, bp, unrouted_page
 from interfaces.web.secret import console_secret, derive

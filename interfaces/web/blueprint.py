@@ -168,6 +168,8 @@ def _navigation() -> list[tuple[str, str]]:
         items.append(("console.compliance", "Compliance"))
     if viewer.family == "vendor":
         items.append(("console.own_vendor", "Vendor"))
+    if viewer.is_one_of("admin", "vendor"):  # interfaces.web.routes_queue: a vendor sees their own queue
+        items.append(("console.queue", "Queue"))
     items.append(("console.issues", "Issues"))
     if viewer.family != "vendor":  # no suggestion is a vendor's (domain.access.can_see_suggestion)
         items.append(("console.suggestions", "Suggestions"))

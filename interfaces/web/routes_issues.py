@@ -8,30 +8,74 @@ Pages and the API calls they mirror:
 
 Visibility is the API's: reporters see their own issues, vendors those escalated to them, and
 another party's issue is a 404. The chain check is for those who may read `/audit/verify`.
+
+The issue page also carries a form for every issue command the viewer's role may perform (the
+domain's table, `domain.access.ISSUE_ACTIONS`; auditors none), each posting the API's fields to
+POST /console/issues/<key>/<command> (retire: /workarounds/<id>/retire), the API's command name.
+A post is read by the API's own schema (`forms.form_data`), runs the one desk method the API
+route runs (interfaces/http/issues.py), and answers 303 back to the issue page. A refusal
+re-renders the page with the problem's detail beside that form, what was typed kept, and the
+API's status (422, 409, ...); a command the role may not perform at all is the 403 page. The
+blueprint checks the CSRF token of every POST before any route runs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
-from flask import request
-from marshmallow import ValidationError
+from flask import redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import Schema, ValidationError
 
+from application.context import Context, Receipt
+from application.desk import KaizenDesk
 from application.errors import NotFound
+from domain.access import ADMIN_ONLY, ISSUE_ACTIONS
+from domain.errors import InvalidCommand
 from domain.keys import KEY_PATTERN
-from domain.vocabulary import KNOWN_VENDORS, IssueStatus, Module
+from domain.vocabulary import (
+    KNOWN_VENDORS,
+    ImpactClass,
+    ImpactScope,
+    IssueStatus,
+    Module,
+    Priority,
+    Urgency,
+    Visibility,
+    WaitingOn,
+    WorkaroundKind,
+)
+from interfaces.http import metrics
 from interfaces.http.presenters import history_view, issue_view, json_safe
 from interfaces.http.problems import Problem
 from interfaces.http.reading import as_of_version, read_side, visible_issue
 from interfaces.http.schemas.common import VersionQuerySchema, query_time
-from interfaces.http.schemas.issues import IssueListQuerySchema
+from interfaces.http.schemas.issues import (
+    AssignSchema,
+    ChangeSchema,
+    CloseSchema,
+    CommentSchema,
+    EscalateSchema,
+    IssueListQuerySchema,
+    ReopenSchema,
+    ResolveSchema,
+    RespondSchema,
+    ResumeSchema,
+    RetireSchema,
+    TriageSchema,
+    VendorUpdateSchema,
+    WaitSchema,
+    WorkaroundSchema,
+)
 from interfaces.http.services import desk
 from interfaces.web.blueprint import bp, now, page
 from interfaces.web.chain import verify_chain
 from interfaces.web.charts import clock_timeline
+from interfaces.web.forms import FormRefused, form_data, refusal
 from interfaces.web.parameters import reads
-from interfaces.web.session import require_viewer
+from interfaces.web.session import Viewer, require_viewer, require_writer
 
 LIST_FIELDS = ("status", "vendor", "priority", "module", "site", "breached", "text", "cursor")
 PAGE_SIZE = 50
@@ -80,18 +124,28 @@ def issues() -> str:
 def issue(key: str) -> str:
     """The issue as it stood at a version, its SLA clocks, its events and its chain."""
     viewer = require_viewer()
+    _check_key(key)
+    return _issue_page(viewer, key, past=True)
+
+
+def _check_key(key: str) -> None:
     if not KEY_PATTERN.match(key) or not key.startswith("KZ-"):
         raise Problem(404, "no such issue")
+
+
+def _issue_page(viewer: Viewer, key: str, *, past: bool = False, form: FormState | None = None) -> str:
+    """The page; `past`: the version chosen in the query; `form`: the refused form, as typed."""
     current = visible_issue(key, viewer.actor)
-    version, as_of, axis, notice = _chosen_version(key, current.version)
+    version, as_of, axis, notice = _chosen_version(key, current.version) if past else (None, "", "recorded", None)
     shown = as_of_version(current, version, desk().get_issue)
     clocks = read_side().reports.issue_clocks(key, now())
     if viewer.family == "vendor":
         clocks = [c for c in clocks if c.vendor == viewer.vendor]
     events = history_view(desk().history(key), viewer.actor)
+    view = json_safe(issue_view(shown, viewer.actor))
     return page(
         "issue.html",
-        issue=json_safe(issue_view(shown, viewer.actor)),
+        issue=view,
         latest=current.version,
         as_of=as_of,
         axis=axis,
@@ -101,6 +155,10 @@ def issue(key: str) -> str:
         clocks=clocks,
         timeline=clock_timeline(clocks, now()),
         chain=verify_chain(desk(), key) if viewer.is_one_of(*AUDIT_READERS) else None,
+        conversation=conversation(view),
+        commands=offered(viewer) if shown.version == current.version else (),
+        form=form or FormState(),
+        choices=_choices(viewer),
     )
 
 
@@ -133,3 +191,161 @@ def _chosen_version(key: str, latest: int) -> tuple[int | None, str, str, str | 
     if not 1 <= version <= latest:
         raise Problem(404, f"{key} has no version {raw[:12]}")
     return version, "", axis, None
+
+
+# -- the issue's commands ---------------------------------------------------------------------
+Call = Callable[[KaizenDesk, Context, str, dict[str, Any]], Receipt]
+COMMANDS: dict[str, tuple[type[Schema], Call]] = {
+    "triage": (TriageSchema, lambda d, ctx, key, body: d.triage(ctx, key, **body)),
+    "assign": (AssignSchema, lambda d, ctx, key, body: d.assign(ctx, key, **body)),
+    "respond": (RespondSchema, lambda d, ctx, key, body: d.respond(ctx, key, **body)),
+    "comments": (CommentSchema, lambda d, ctx, key, body: d.comment_on_issue(ctx, key, **body)),
+    "escalate": (EscalateSchema, lambda d, ctx, key, body: d.escalate(ctx, key, **body)),
+    "vendor-updates": (VendorUpdateSchema, lambda d, ctx, key, body: d.record_vendor_update(ctx, key, **body)),
+    "wait": (WaitSchema, lambda d, ctx, key, body: d.wait(ctx, key, **body)),
+    "resume": (ResumeSchema, lambda d, ctx, key, body: d.resume(ctx, key, **body)),
+    "workarounds": (WorkaroundSchema, lambda d, ctx, key, body: d.record_workaround(ctx, key, **body)),
+    "changes": (ChangeSchema, lambda d, ctx, key, body: d.schedule_change(ctx, key, **body)),
+    "resolve": (ResolveSchema, lambda d, ctx, key, body: d.resolve(ctx, key, **body)),
+    "reopen": (ReopenSchema, lambda d, ctx, key, body: d.reopen(ctx, key, **body)),
+    "close": (CloseSchema, lambda d, ctx, key, body: d.close_issue(ctx, key, **body)),
+}
+ORDER = (*COMMANDS, "retire")
+"""The page's commands in the API's order; `retire` is a form on each workaround."""
+
+
+class FormState:
+    """Which form was refused (and of which workaround), what was typed, and why."""
+
+    def __init__(
+        self, command: str | None = None, typed: dict[str, str] | None = None, refused: FormRefused | None = None
+    ) -> None:
+        self.command = command
+        self.typed = typed or {}
+        self.refused = refused
+
+    def value(self, command: str, name: str, default: Any = "") -> Any:
+        """What this input shows: the typed value when its form was refused, else `default`."""
+        return self.typed.get(name, "") if command == self.command else default
+
+    def errors(self, command: str) -> dict[str, list[str]]:
+        return self.refused.errors if self.refused is not None and command == self.command else {}
+
+    def detail(self, command: str) -> str | None:
+        return self.refused.detail if self.refused is not None and command == self.command else None
+
+
+def may(viewer: Viewer, command: str) -> bool:
+    """Whether this role may perform `command` at all: the domain's table (the desk checks again)."""
+    return viewer.may_change and viewer.family in ISSUE_ACTIONS.get(command, ADMIN_ONLY)
+
+
+def offered(viewer: Viewer) -> tuple[str, ...]:
+    return tuple(c for c in ORDER if may(viewer, c))
+
+
+def _choices(viewer: Viewer) -> dict[str, Any]:
+    """The options of the forms' selects; assignees (active people, groups) only for admins."""
+    people: list[tuple[str, str]] = []
+    groups: list[tuple[str, str]] = []
+    if may(viewer, "assign"):
+        people = [(p.person_id, p.name) for p in desk().list_people(viewer.actor) if p.active]
+        groups = [(g.group_id, g.name) for g in desk().list_groups() if g.status == "active"]
+    return {
+        "people": people,
+        "groups": groups,
+        "priorities": [p.value for p in Priority],
+        "scopes": [s.value for s in ImpactScope],
+        "urgencies": [u.value for u in Urgency],
+        "impact_classes": [c.value for c in ImpactClass],
+        "visibilities": [v.value for v in Visibility],
+        "waiting_on": [w.value for w in WaitingOn],
+        "workaround_kinds": [k.value for k in WorkaroundKind],
+        "vendors": [v for v in KNOWN_VENDORS if v != "internal"],
+    }
+
+
+def conversation(view: dict[str, Any]) -> list[dict[str, Any]]:
+    """Comments, responses and vendor updates as one thread, oldest first (`view`: the API's
+    issue shape, so internal comments are already left out for those who may not see them)."""
+    said: list[dict[str, Any]] = []
+    for c in view.get("comments") or ():
+        kind = "response" if c.get("response") else "comment"
+        said.append(
+            {
+                "kind": kind,
+                "author": c["author"],
+                "role": c.get("role"),
+                "at": c["at"],
+                "text": c["body"],
+                "visibility": c.get("visibility", "public"),
+            }
+        )
+    for u in view.get("vendor_updates") or ():
+        said.append(
+            {
+                "kind": "vendor_update",
+                "author": u["author"],
+                "role": None,
+                "at": u["at"],
+                "text": u["message"],
+                "visibility": "public",
+            }
+        )
+    names: dict[str, str] = {}
+    for item in said:
+        author = item["author"]
+        if author not in names:
+            person = desk().person_now(author)
+            names[author] = person.name if person is not None else author
+        item["name"] = names[author]
+    return sorted(said, key=lambda item: str(item["at"] or ""))
+
+
+@bp.post("/issues/<key>/<command>")
+def issue_command(key: str, command: str) -> ResponseReturnValue:
+    """One issue command, as POST /api/v1/issues/<key>/<command> runs it."""
+    if command not in COMMANDS:
+        raise Problem(404, f"the issue page has no command {command[:40]}")
+    schema, call = COMMANDS[command]
+    return _run(key, command, schema, lambda ctx, body: call(desk(), ctx, key, body))
+
+
+@bp.post("/issues/<key>/workarounds/<workaround_id>/retire")
+def retire_workaround(key: str, workaround_id: str) -> ResponseReturnValue:
+    """**Retire** one workaround, as POST /api/v1/issues/<key>/workarounds/<id>/retire."""
+
+    def call(ctx: Context, body: dict[str, Any]) -> Receipt:
+        try:
+            return desk().retire_workaround(ctx, key, workaround_id, **body)
+        except InvalidCommand as exc:
+            if exc.field == "workaround_id":  # as the API: an unknown workaround is a 404
+                raise Problem(404, str(exc)) from None
+            raise
+
+    return _run(key, "retire", RetireSchema, call, typed_extra={"workaround_id": workaround_id})
+
+
+def _run(
+    key: str,
+    command: str,
+    schema: type[Schema],
+    call: Callable[[Context, dict[str, Any]], Receipt],
+    typed_extra: dict[str, str] | None = None,
+) -> ResponseReturnValue:
+    viewer = require_writer()
+    _check_key(key)
+    typed = {name: value for name, value in request.form.items() if name != "csrf"} | (typed_extra or {})
+    try:
+        receipt = call(Context(viewer.actor), form_data(schema))
+    except Exception as exc:  # refusal() re-raises what is not a refusal
+        shown = refusal(exc)
+        if shown.status in (403, 404) and not may(viewer, command):
+            raise Problem(shown.status, shown.detail) from None  # no form of it here: the error page
+        if shown.status == 404:
+            visible_issue(key, viewer.actor)  # an issue the viewer may not see stays a 404 page
+        body = _issue_page(viewer, key, form=FormState(command, typed, shown))
+        return body, shown.status
+    if not receipt.replayed:
+        metrics.command_accepted(receipt.kind, command)
+    return redirect(url_for("console.issue", key=key), code=303)
