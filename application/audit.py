@@ -6,6 +6,8 @@ was computed over the event as it was recorded; an upcast event must still verif
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -62,6 +64,12 @@ def _decode(desk: DeskBase, stored: Any) -> dict[str, Any]:
     return state
 
 
+def event_data(desk: DeskBase, raw: bytes) -> dict[str, Any]:
+    """A stored state's facts (before redaction), without the who, when and chain hash."""
+    state: dict[str, Any] = desk.mapper.transcoder.decode(raw)
+    return {k: v for k, v in state.items() if k not in ("actor", "occurred_at", "timestamp", "hash")}
+
+
 def _name(topic: str, state: dict[str, Any], aggregate_id: str) -> str:
     key = state.get("key")
     if isinstance(key, str) and key:
@@ -103,9 +111,21 @@ def verify(desk: DeskBase, progress: Callable[[int], None] | None = None) -> Ver
     return VerifyReport(events=count, aggregates=len(heads) + len(broken), broken=list(broken.values()))
 
 
+def stored_bytes(topic: str, raw: bytes, data: dict[str, Any]) -> dict[str, Any]:
+    """What a checkpoint's leaf covers (docs/checkpoints.md): the full topic, the SHA-256 of the
+    stored state bytes and, unless redaction hid a secret in them, those bytes in base64."""
+    secret = redacted(data) != data
+    return {
+        "topic": topic,
+        "state_sha256": hashlib.sha256(raw).hexdigest(),
+        "state": None if secret else base64.b64encode(raw).decode("ascii"),
+    }
+
+
 def describe_stored(desk: DeskBase, stored: Any) -> dict[str, Any]:
     state = _decode(desk, stored)
     actor = state.get("actor")
+    data = {k: v for k, v in state.items() if k not in ("actor", "occurred_at", "timestamp", "hash")}
     return {
         "position": stored.id,
         "aggregate_id": str(stored.originator_id),
@@ -116,8 +136,9 @@ def describe_stored(desk: DeskBase, stored: Any) -> dict[str, Any]:
         "via": getattr(actor, "via", None),
         "occurred_at": state.get("occurred_at") or state.get("timestamp"),
         "recorded_at": state.get("timestamp"),
-        "data": redacted({k: v for k, v in state.items() if k not in ("actor", "occurred_at", "timestamp", "hash")}),
+        "data": redacted(data),
         "hash": state.get("hash"),
+        **stored_bytes(stored.topic, bytes(stored.state), data),
     }
 
 

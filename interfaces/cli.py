@@ -22,6 +22,7 @@ from application.config import ConfigurationError, store_settings
 from application.context import Context
 from application.errors import ApplicationError
 from domain.errors import DomainError
+from interfaces.cli_audit import register as register_audit
 from interfaces.cli_common import cli_actor, open_desk
 from interfaces.cli_people import register as register_people
 from interfaces.cli_subscriptions import register as register_subscriptions
@@ -154,8 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     imports = command("import", _import, "replay a command log with its original times")
     imports.add_argument("file", nargs="?", metavar="FILE.jsonl")
     imports.add_argument("--csv", metavar="FILE.csv")
-    audit = actions("audit", "tamper evidence")
-    command("verify", _audit_verify, "recompute every hash chain", audit)
+    audit = actions("audit", "tamper evidence: hash chains and signed checkpoints")
+    register_audit(audit, command)
     register_subscriptions(actions, command)
     register_people(actions, command)
     return parser
@@ -176,6 +177,9 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = store_settings()
     follow_linger_seconds()  # a bad setting stops here, in one line
+    from application.checkpoints import CheckpointSettings
+
+    CheckpointSettings.from_env()  # so does a bad KAIZEN_CHECKPOINT_INTERVAL
     tune_garbage_collection()  # after the imports, so that what they loaded is frozen out of every collection
     run_forever(settings)
     return 0
@@ -298,17 +302,3 @@ def _import(args: argparse.Namespace) -> int:
     print(f"Imported {len(refs)} issue(s) and suggestion(s); refs to keys:")
     print(json.dumps(refs, ensure_ascii=False, sort_keys=True))
     return 0
-
-
-def _audit_verify(args: argparse.Namespace) -> int:
-    from application.audit import verify
-
-    with open_desk() as desk:
-        report = verify(desk)
-    if report.ok:
-        print(f"Every hash chain holds ({report.aggregates} aggregates, {report.events} events).")
-        return 0
-    for item in report.broken:
-        print(item.line())
-    _error(f"kaizen: {len(report.broken)} aggregate(s) with a broken hash chain")
-    return 1

@@ -18,6 +18,7 @@ from adapters.election import Election
 from adapters.transports import TRANSPORTS
 from application.config import StoreSettings
 from application.desk import KaizenDesk
+from interfaces.checkpoint_worker import start_checkpoints
 from projections.catalogue import all_views
 from projections.delivery import start_notifications
 from projections.runner import ProjectionRunner
@@ -73,6 +74,7 @@ def _follow(settings: StoreSettings, stop: threading.Event) -> None:
             election = Election(settings)
             # SLA alerts and notification deliveries, in the leader only (shares the election)
             notifications = start_notifications(desk, store, election, stop, TRANSPORTS)
+            start_checkpoints(desk, election, stop)  # signed checkpoints, leader only, with a key
             try:
                 runner.run(stop, election, idle_wait=0.5)
             finally:

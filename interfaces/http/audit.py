@@ -1,4 +1,5 @@
-"""Audit endpoints: the global ordered log, chain verification, export, and import."""
+"""Audit endpoints: the global ordered log, chain verification, export, signed checkpoints and
+their inclusion proofs, and import."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema
 
+from adapters.checkpoint_log import read
+from adapters.event_positions import event_position
 from application.audit import describe_stored, iterate_log, to_json, verify
+from application.checkpoints import FIELDS, CheckpointSettings, inclusion_proof, latest_covering, position_of
 from application.importer import ImportLineError, ImportNotText, import_stream
 from domain.access import role_family
 from interfaces.http.auth import reader, writer
 from interfaces.http.blueprint import Blueprint
 from interfaces.http.bodies import spool_body, streams_body
 from interfaces.http.problems import Problem
-from interfaces.http.schemas.common import position_parameter, query_integer
+from interfaces.http.schemas.common import position_parameter, query_integer, text
 from interfaces.http.schemas.import_lines import IMPORT_RULES
 from interfaces.http.services import desk, services
 
@@ -88,6 +92,51 @@ class AuditExport(MethodView):
         # The generator needs no request context (the desk is captured), so none is kept alive
         # while a long export streams.
         return Response(generate(), mimetype="application/x-ndjson")
+
+
+class ProofQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    key = text(40, required=True, metadata={"description": "the issue or suggestion key, e.g. KZ-7"})
+    version = query_integer(1, 2**31, required=True)
+
+
+def _published() -> list[dict[str, Any]]:
+    """The checkpoints published in KAIZEN_CHECKPOINT_DIR: the file is the record (the database
+    keeps no copy an attacker could rewrite with the events)."""
+    directory = CheckpointSettings.from_env().directory
+    return read(directory) if directory else []
+
+
+@blp.route("/audit/checkpoints")
+class AuditCheckpoints(MethodView):
+    @blp.response(200)
+    def get(self) -> dict[str, Any]:
+        """The signed checkpoints published so far, oldest first (docs/checkpoints.md)."""
+        _auditor()
+        return {"items": [{k: c.get(k) for k in FIELDS} for c in _published()]}
+
+
+@blp.route("/audit/proof")
+class AuditProof(MethodView):
+    @blp.arguments(ProofQuery, location="query")
+    @blp.response(200)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """The proof that one event is in the latest checkpoint covering it, checkable offline."""
+        _auditor()
+        app, key, version = desk(), query["key"].upper(), query["version"]
+        aggregate = app.aggregate_id_of(key)
+        position = position_of(app, aggregate, version, event_position)
+        if position is None:
+            raise Problem(404, f"{key} has no version {version}")
+        checkpoint = latest_covering(_published(), position)
+        if checkpoint is None:
+            raise Problem(404, f"no published checkpoint covers {key} version {version} (position {position}) yet")
+        proof = inclusion_proof(app, aggregate, version, checkpoint)
+        if proof is None:  # pragma: no cover - the event was found a moment ago
+            raise Problem(404, f"{key} has no version {version}")
+        return proof
 
 
 @blp.route("/import")
