@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from application.context import Context, Receipt
+from application.errors import NotFound, StaleVersion
 from application.freeze_windows import FreezeWindows
 from application.people import PeopleCommands
 from domain.access import authorise_issue
@@ -185,3 +186,31 @@ class IssueCommands(FreezeWindows, PeopleCommands):
 
     def close_issue(self, ctx: Context, key: str, *, note: str | None = None) -> Receipt:
         return self._issue(ctx, key, "close", lambda i: i.close(ctx.actor, self.now(ctx), note))
+
+    def link_issue(self, ctx: Context, key: str, *, kind: str, target: str) -> Receipt:
+        """Link `key` to `target` (`duplicate_of`, `relates_to`, `caused_by`); both issues record
+        it in one save. The target is looked up here (the domain decides what its absence means)."""
+        issue_id: UUID = aggregate_id(key)
+
+        def attempt() -> Receipt:
+            issue = self._load(issue_id, Issue, f"issue {key}")
+            authorise_issue(ctx.actor, "links", issue)
+            if ctx.expected_version is not None and issue.version != ctx.expected_version:
+                raise StaleVersion(ctx.expected_version, issue.version)
+            other = self._linkable(target) if target != key else None
+            issue.link_to(kind, target, other, ctx.actor, self.now(ctx))
+            return self._commit(ctx, issue, *([other] if other is not None else []), kind="issue")
+
+        return self._retrying(ctx, attempt)
+
+    def _linkable(self, target: str) -> Issue | None:
+        """The target issue, or None when there is none (a malformed key is none either)."""
+        try:
+            return self.get_issue(target)
+        except (NotFound, InvalidCommand):
+            return None
+
+    def mark_affected(self, ctx: Context, key: str) -> Receipt:
+        """Me too: the caller hits this problem as well (`domain.access.may_glimpse_issue` says
+        on which issues a reporter may say so)."""
+        return self._issue(ctx, key, "affected", lambda i: i.mark_affected(ctx.actor.id, ctx.actor, self.now(ctx)))

@@ -24,7 +24,10 @@ ISSUE_ACTIONS: dict[str, frozenset[str]] = {
     "report": frozenset({"reporter", "admin", "system"}),
     "comments": frozenset({"reporter", "admin", "vendor", "system"}),
     "vendor-updates": frozenset({"vendor", "admin", "system"}),
+    "wait": frozenset({"vendor", "admin", "system"}),  # a vendor only on the customer (Issue.wait)
+    "affected": frozenset({"reporter", "admin", "system"}),
 }
+CLOSED_STATES = frozenset({"resolved", "closed"})
 SUGGESTION_ACTIONS: dict[str, frozenset[str]] = {
     "suggest": frozenset({"reporter", "admin", "system"}),
     "votes": frozenset({"reporter", "admin", "system"}),
@@ -51,9 +54,32 @@ def can_see_issue(actor: Actor, issue: Any) -> bool:
     return bool(issue.reporter == actor.id)
 
 
+def may_glimpse_issue(actor: Actor, issue: Any) -> bool:
+    """Whether `actor` may learn an issue's key, title, status and affected count (never its
+    description or comments): whoever may read it, and whoever may report, for an open issue.
+
+    This is what the report form's possible duplicates show a clerk, so that they can say
+    "me too" instead of reporting the same problem again; a resolved or closed issue of
+    someone else stays unknown to them (404).
+    """
+    if can_see_issue(actor, issue):
+        return True
+    return glimpses_open_issues(actor) and str(issue.status) not in CLOSED_STATES
+
+
+def glimpses_open_issues(actor: Actor) -> bool:
+    """Whoever may report may glimpse every open issue (see `may_glimpse_issue`)."""
+    return role_family(actor) in ISSUE_ACTIONS["report"]
+
+
+GLIMPSE_ACTIONS = frozenset({"affected"})
+"""Commands a caller may give on an issue they may only glimpse (see `may_glimpse_issue`)."""
+
+
 def authorise_issue(actor: Actor, action: str, issue: Any | None) -> None:
     """Raise AccessDenied unless `actor` may perform `action` (on `issue`, when it exists)."""
-    if issue is not None and not can_see_issue(actor, issue):
+    glimpse = action in GLIMPSE_ACTIONS and issue is not None and may_glimpse_issue(actor, issue)
+    if issue is not None and not glimpse and not can_see_issue(actor, issue):
         raise AccessDenied(f"issue {issue.key} was not found", visible=False)  # as if it did not exist
     allowed = ISSUE_ACTIONS.get(action, ADMIN_ONLY)
     if role_family(actor) not in allowed:

@@ -8,10 +8,12 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain.access import AccessDenied
 from domain.actor import Actor
 from domain.base import KaizenAggregate
-from domain.errors import InvalidCommand
-from domain.keys import aggregate_id
+from domain.errors import InvalidCommand, TransitionRefused
+from domain.keys import KEY_PATTERN, aggregate_id
+from domain.notification_rules import followers_of
 from domain.priority_matrix import impact_class_for, priority_for
 from domain.values import identifier, moment, optional_identifier, optional_text
 from domain.values import text as _text
@@ -32,6 +34,10 @@ OPEN = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.WAITING_ON_REPORTER, S.WAIT
 ACTIVE = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS, S.ESCALATED})
 ESCALATABLE = frozenset({S.NEW, S.TRIAGED, S.IN_PROGRESS})
 WAITING = frozenset({S.WAITING_ON_REPORTER, S.WAITING_ON_CUSTOMER})
+REPORTER_REPLIED = "the reporter replied"
+LINK_KINDS = ("duplicate_of", "relates_to", "caused_by")
+DUPLICATE_OF = "duplicate_of"
+OUTWARD, INWARD = "outward", "inward"
 
 
 class Issue(KaizenAggregate):
@@ -91,6 +97,8 @@ class Issue(KaizenAggregate):
         self.resolved_at: datetime | None = None
         self.closed_at: datetime | None = None
         self.reopen_count = 0
+        self.links: list[dict[str, Any]] = []
+        self.affected: list[str] = []
         self.updated_at = occurred_at
 
     # -- report ---------------------------------------------------------------------------
@@ -249,6 +257,10 @@ class Issue(KaizenAggregate):
         self.updated_at = occurred_at
 
     def comment(self, body: str, visibility: str, actor: Actor, occurred_at: datetime) -> None:
+        """A comment; the reporter's reply to an issue waiting on them also resumes it, because
+        the reply is what the desk was waiting for (Zammad and Jira Service Management both move
+        a ticket back to work when the customer answers). The resumption is its own event, by
+        the reporter, so the internal clock's pause ends at the reply in every report."""
         self._require(self.status != S.CLOSED, "comment on")
         self._commented(
             comment_id=f"c{len(self.comments) + 1}",
@@ -257,6 +269,8 @@ class Issue(KaizenAggregate):
             actor=actor,
             occurred_at=occurred_at,
         )
+        if self.status == S.WAITING_ON_REPORTER and actor.id == self.reporter:
+            self._resumed(reason=REPORTER_REPLIED, actor=actor, occurred_at=occurred_at)
 
     @event("Commented")
     def _commented(self, comment_id: str, body: str, visibility: str, actor: Actor, occurred_at: datetime) -> None:
@@ -319,6 +333,8 @@ class Issue(KaizenAggregate):
     def wait(self, on: str, reason: str, actor: Actor, occurred_at: datetime) -> None:
         """Pause the clocks of whoever is waiting: the reporter (internal) or customer (vendor)."""
         waiting_on = WaitingOn(on)
+        if actor.role.startswith("vendor:") and waiting_on != WaitingOn.CUSTOMER:
+            raise AccessDenied("a vendor may only wait on the customer (ask for information)", visible=True)
         self._require(self.status in ACTIVE, "wait")
         if waiting_on == WaitingOn.CUSTOMER:
             self._require(
@@ -473,13 +489,26 @@ class Issue(KaizenAggregate):
 
     # -- end of life ----------------------------------------------------------------------------
     def resolve(self, resolution: str, root_cause: str | None, actor: Actor, occurred_at: datetime) -> None:
+        """The event names the issue's followers (duplicates' reporters, people affected), as they
+        stood at the moment of resolving, so the notice of it can reach them."""
         self._require(self.status in OPEN, "resolve")
         self._resolved(
-            resolution=_text(resolution, "resolution"), root_cause=root_cause, actor=actor, occurred_at=occurred_at
+            resolution=_text(resolution, "resolution"),
+            root_cause=root_cause,
+            followers=list(self.followers),
+            actor=actor,
+            occurred_at=occurred_at,
         )
 
     @event("Resolved")
-    def _resolved(self, resolution: str, root_cause: str | None, actor: Actor, occurred_at: datetime) -> None:
+    def _resolved(
+        self,
+        resolution: str,
+        root_cause: str | None,
+        actor: Actor,
+        occurred_at: datetime,
+        followers: list[str] | None = None,  # absent from events recorded before linked issues
+    ) -> None:
         self.resolution = resolution
         self.root_cause = root_cause
         self.resolved_at = occurred_at
@@ -511,7 +540,88 @@ class Issue(KaizenAggregate):
         self.closed_at = occurred_at
         self.updated_at = occurred_at
 
+    # -- linked issues and "me too" ------------------------------------------------------------
+    def link_to(self, kind: str, target: str, target_issue: Issue | None, actor: Actor, occurred_at: datetime) -> None:
+        """Link this issue to another (`kind`: duplicate_of, relates_to, caused_by).
+
+        The application looks the target up and passes it (None: there is no such issue); both
+        issues record the link, so the original knows its duplicates and their reporters follow
+        it. Refused before any event: an unknown kind, a link to itself, a target that does not
+        exist (422), the same link twice (409).
+        """
+        if kind not in LINK_KINDS:
+            raise InvalidCommand(f"kind must be one of {', '.join(LINK_KINDS)}", "kind")
+        if not isinstance(target, str) or not KEY_PATTERN.match(target) or not target.startswith("KZ-"):
+            raise InvalidCommand("target must be an issue key like KZ-7", "target")
+        if target == self.key:
+            raise InvalidCommand(f"issue {self.key} cannot be linked to itself", "target")
+        if target_issue is None or target_issue.key != target:
+            raise InvalidCommand(f"there is no issue {target}", "target")
+        if any(link["kind"] == kind and link["key"] == target for link in self.outward_links):
+            raise TransitionRefused("link", self.state_name, f"{self.key} is already linked as {kind} {target}")
+        self._linked(kind=kind, target=target, actor=actor, occurred_at=occurred_at)
+        target_issue._linked_from(
+            kind=kind,
+            source=self.key,
+            follower=self.reporter if kind == DUPLICATE_OF else None,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+
+    @event("IssueLinked")
+    def _linked(self, kind: str, target: str, actor: Actor, occurred_at: datetime) -> None:
+        self.__dict__.setdefault("links", []).append(
+            {"kind": kind, "key": target, "direction": OUTWARD, "by": actor.id, "at": occurred_at}
+        )
+        self.updated_at = occurred_at
+
+    @event("LinkedFrom")
+    def _linked_from(self, kind: str, source: str, follower: str | None, actor: Actor, occurred_at: datetime) -> None:
+        """The other half of a link: `source` is `kind` this issue; a duplicate's reporter follows."""
+        self.__dict__.setdefault("links", []).append(
+            {"kind": kind, "key": source, "direction": INWARD, "by": actor.id, "at": occurred_at, "follower": follower}
+        )
+        self.updated_at = occurred_at
+
+    def mark_affected(self, person: str, actor: Actor, occurred_at: datetime) -> None:
+        """Me too: `person` hits this problem as well. Once per person, on an open issue; the
+        reporter is affected already (as Jira refuses a vote on one's own issue). A second time
+        is refused (409), as voting twice on a suggestion is."""
+        person = identifier(person, "person")
+        self._require(self.status in OPEN, "say me too on")
+        if person == self.reporter:
+            raise TransitionRefused("say me too on", self.state_name, f"{person} reported {self.key}")
+        if person in self.affected_people:
+            raise TransitionRefused("say me too on", self.state_name, f"{person} is already affected by {self.key}")
+        self._marked_affected(person=person, actor=actor, occurred_at=occurred_at)
+
+    @event("MarkedAffected")
+    def _marked_affected(self, person: str, actor: Actor, occurred_at: datetime) -> None:
+        self.__dict__.setdefault("affected", []).append(person)
+
     # -- reading --------------------------------------------------------------------------------
+    @property
+    def all_links(self) -> list[dict[str, Any]]:
+        """Links both ways (snapshots taken before linked issues existed have none)."""
+        links: list[dict[str, Any]] = self.__dict__.get("links") or []
+        return links
+
+    @property
+    def outward_links(self) -> list[dict[str, Any]]:
+        return [link for link in self.all_links if link["direction"] == OUTWARD]
+
+    @property
+    def affected_people(self) -> list[str]:
+        people: list[str] = self.__dict__.get("affected") or []
+        return people
+
+    @property
+    def followers(self) -> tuple[str, ...]:
+        """Who hears of this issue's resolution besides its reporter (`notification_rules.followers_of`)."""
+        inward = [link for link in self.all_links if link["direction"] == INWARD]
+        duplicates = [link["follower"] for link in inward if link.get("follower")]
+        return followers_of(self.reporter, duplicates, self.affected_people)
+
     @property
     def escalated_vendor(self) -> str | None:
         return self.escalation["vendor"] if self.escalation else None

@@ -15,14 +15,14 @@ from typing import Any
 from flask import g, request, url_for
 
 from application.context import Context, Receipt
-from domain.access import can_see_issue
+from domain.access import can_see_issue, may_glimpse_issue
 from domain.actor import Actor
 from interfaces.http import metrics
 from interfaces.http.auth import caller, writer
-from interfaces.http.presenters import issue_view, suggestion_view
+from interfaces.http.presenters import affected_view, issue_view, suggestion_view
 from interfaces.http.problems import validation_problem
 from interfaces.http.reading import not_found
-from interfaces.http.schemas.issues import IssueSchema
+from interfaces.http.schemas.issues import AffectedSchema, IssueSchema
 from interfaces.http.schemas.suggestions import SuggestionSchema
 from interfaces.http.services import desk
 
@@ -116,6 +116,24 @@ def issue_command(name: str, call: Command, key: str | None = None) -> Answer:
     if receipt.created:
         headers["Location"] = url_for("issues.issue", key=receipt.key)
     return issue_view(issue, actor), status, headers
+
+
+def glimpse_command(name: str, call: Command, key: str) -> Answer:
+    """Run a command a caller may give on an issue they may only glimpse ("me too"), and answer
+    with only what they may glimpse (`presenters.affected_view`), a 409 included."""
+
+    def glimpsed(actor: Actor, version: int | None = None) -> tuple[dict[str, Any], int]:
+        issue = desk().get_issue(key, version=version)
+        if not may_glimpse_issue(actor, issue):
+            raise not_found("issue", issue.key)
+        return affected_view(issue, actor), issue.version
+
+    def render_now(actor: Actor) -> dict[str, Any]:
+        return dict(AffectedSchema().dump(glimpsed(actor)[0]))
+
+    receipt, actor = _run(name, call, render_now)
+    issue = receipt.aggregate if not receipt.replayed else desk().get_issue(receipt.key, version=receipt.version)
+    return affected_view(issue, actor), 200, receipt_headers(receipt, issue.version)
 
 
 def suggestion_command(

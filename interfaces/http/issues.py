@@ -16,7 +16,8 @@ from domain.errors import InvalidCommand
 from interfaces.http.api import AGGREGATE_HEADERS, COMMAND_HEADERS, CREATED_HEADERS, errors
 from interfaces.http.auth import reader
 from interfaces.http.blueprint import Blueprint
-from interfaces.http.commands import Answer, issue_command
+from interfaces.http.commands import Answer, glimpse_command, issue_command
+from interfaces.http.logs import get_logger
 from interfaces.http.presenters import history_page, issue_view
 from interfaces.http.problems import Problem, validation_problem
 from interfaces.http.reading import (
@@ -28,8 +29,9 @@ from interfaces.http.reading import (
     visible_issue,
     wait_for_views,
 )
-from interfaces.http.schemas.common import HistoryQuerySchema, HistorySchema, VersionQuerySchema
+from interfaces.http.schemas.common import HistoryQuerySchema, HistorySchema, NoBodySchema, VersionQuerySchema
 from interfaces.http.schemas.issues import (
+    AffectedSchema,
     AssignSchema,
     ChangeSchema,
     CloseSchema,
@@ -38,7 +40,9 @@ from interfaces.http.schemas.issues import (
     IssueListQuerySchema,
     IssuePageSchema,
     IssueSchema,
+    LinkSchema,
     ReopenSchema,
+    ReportedIssueSchema,
     ReportSchema,
     ResolveSchema,
     RespondSchema,
@@ -50,6 +54,7 @@ from interfaces.http.schemas.issues import (
     WorkaroundSchema,
 )
 from interfaces.http.services import desk, services
+from projections.issue_duplicates import similar_open_issues
 
 blp = Blueprint(
     "issues", __name__, url_prefix="/api/v1/issues", description="Problems people hit in the ERP, from report to close"
@@ -57,6 +62,7 @@ blp = Blueprint(
 F = Callable[..., Any]
 LIST_FILTERS = ("status", "vendor", "priority", "impact_class", "module", "site", "reporter", "breached", "text")
 COMMAND_ERRORS = (400, 401, 403, 404, 409, 412, 413, 415, 422, 503)
+log = get_logger("kaizen.http.issues")
 
 
 def command_route(rule: str, schema: type[Schema]) -> Callable[[F], F]:
@@ -75,15 +81,26 @@ def command_route(rule: str, schema: type[Schema]) -> Callable[[F], F]:
 # -- collection -------------------------------------------------------------------------------
 @blp.route("", methods=["POST"])
 @blp.arguments(ReportSchema)
-@blp.response(201, IssueSchema, headers=CREATED_HEADERS)
+@blp.response(201, ReportedIssueSchema, headers=CREATED_HEADERS)
 @errors(blp, 400, 401, 403, 413, 415, 422, 503)
 def report(body: dict[str, Any]) -> Answer:
-    """Report an issue
+    """Report an issue; the answer lists possible duplicates (open issues with a similar title)
 
     The first priority comes from the priority matrix (impact scope × urgency), not from the
-    reporter; an administrator may override it at triage, with a reason.
+    reporter; an administrator may override it at triage, with a reason. A possible duplicate
+    can be answered with "me too" (`POST /issues/{key}/affected`) by whoever reported this one.
     """
-    return issue_command("report", lambda ctx: desk().report(ctx, **body))
+    view, status, headers = issue_command("report", lambda ctx: desk().report(ctx, **body))
+    return {**view, "possible_duplicates": possible_duplicates(view["title"], view["key"])}, status, headers
+
+
+def possible_duplicates(title: str, own_key: str) -> list[dict[str, Any]]:
+    """Advisory, as a suggestion's: a read side that fails here is logged, and the report stands."""
+    try:
+        return similar_open_issues(read_side().issues, title, reader(), services().settings.clock(), exclude=own_key)
+    except Exception:
+        log.warning("possible_duplicates_unavailable", exc_info=True)
+        return []
 
 
 @blp.route("", methods=["GET"])
@@ -257,3 +274,24 @@ def reopen(body: dict[str, Any], key: str) -> Answer:
 def close(body: dict[str, Any], key: str) -> Answer:
     """Close a resolved issue"""
     return issue_command("close", lambda ctx: desk().close_issue(ctx, key, **body), key)
+
+
+@command_route("links", LinkSchema)
+def link(body: dict[str, Any], key: str) -> Answer:
+    """Link to another issue: `duplicate_of` (the duplicate's reporter then follows the original
+    and hears of its resolution), `relates_to` or `caused_by`. Administrators only; a link to the
+    issue itself or to an issue that does not exist is a 422, the same link twice a 409"""
+    return issue_command("links", lambda ctx: desk().link_issue(ctx, key, **body), key)
+
+
+@blp.route("/<issue_key:key>/affected", methods=["POST"])
+@blp.arguments(NoBodySchema, required=False)
+@blp.response(200, AffectedSchema, headers=COMMAND_HEADERS)
+@errors(blp, *COMMAND_ERRORS)
+def affected(body: dict[str, Any], key: str) -> Answer:
+    """Me too: the caller is affected by this issue as well (once per person; a second time is a 409)
+
+    Reporters may say so on any open issue (they find them among a report's possible duplicates),
+    and the answer shows only the issue's key, title, status and affected count; the reporter of
+    the issue is affected already (409)."""
+    return glimpse_command("affected", lambda ctx: desk().mark_affected(ctx, key), key)

@@ -96,7 +96,26 @@ def issue_view(issue: Issue, viewer: Actor) -> dict[str, Any]:
         "resolved_at": utc(issue.resolved_at),
         "closed_at": utc(issue.closed_at),
         "reopen_count": issue.reopen_count,
+        "links": [
+            {"kind": link["kind"], "key": link["key"], "direction": link["direction"], "at": utc(link["at"])}
+            for link in issue.all_links
+        ],
+        "affected_count": len(issue.affected_people),
+        "affected": viewer.id in issue.affected_people,
+        **({"affected_people": list(issue.affected_people)} if sees_voters(viewer) else {}),
         "updated_at": utc(issue.updated_at),
+        "version": issue.version,
+    }
+
+
+def affected_view(issue: Issue, viewer: Actor) -> dict[str, Any]:
+    """What a "me too" answers: only what the caller may glimpse (`domain.access.may_glimpse_issue`)."""
+    return {
+        "key": issue.key,
+        "title": issue.title,
+        "status": issue.status,
+        "affected_count": len(issue.affected_people),
+        "affected": viewer.id in issue.affected_people,
         "version": issue.version,
     }
 

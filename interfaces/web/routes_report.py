@@ -30,7 +30,6 @@ from flask.typing import ResponseReturnValue
 from application.context import Context
 from domain.access import ISSUE_ACTIONS, SUGGESTION_ACTIONS
 from domain.priority_matrix import impact_class_for, priority_for
-from domain.similarity import match_text
 from domain.vocabulary import KNOWN_VENDORS, ImpactScope, IssueStatus, Module, Urgency
 from interfaces.http import metrics
 from interfaces.http.reading import read_side
@@ -41,12 +40,10 @@ from interfaces.web.blueprint import bp, now, page
 from interfaces.web.forms import FormRefused, form_data, refusal
 from interfaces.web.parameters import reads
 from interfaces.web.session import Viewer, require_viewer, require_writer
-from projections.suggestion_ranking import DUPLICATE_LIMIT, DUPLICATE_THRESHOLD, similarity
+from projections.issue_duplicates import similar_open_issues as shared_similar_open_issues
 
 REPORT_FIELDS = ("title", "description", "module", "impact_scope", "urgency", "vendor", "site", "scenario")
 SUGGESTION_FIELDS = ("title", "description", "module")
-OPEN_STATUSES = tuple(s.value for s in IssueStatus if s not in (IssueStatus.RESOLVED, IssueStatus.CLOSED))
-SCAN_PER_STATUS = 200  # newest open issues per status compared with a typed title
 MY_ISSUES_PAGE = 50
 TITLE_LIMIT = 300  # ReportSchema's title length; a longer query is cut, not refused
 # Plain-language choices; the value is the API's, the label what a clerk would say.
@@ -94,28 +91,9 @@ def outcome(typed: dict[str, str]) -> dict[str, str] | None:
 
 
 def similar_open_issues(title: str, viewer: Viewer) -> list[dict[str, Any]]:
-    """Open issues the viewer may see whose titles resemble `title`, best first.
-
-    The issue list has no similarity query (the suggestions' `similar_titles` reads the
-    suggestion view only), so the newest open issues of each open status are read through the
-    same scoped list the API uses and scored with the suggestions' own title similarity.
-    """
-    if not match_text(title):
-        return []
-    read = read_side()
-    scored: list[tuple[float, str, dict[str, Any]]] = []
-    seen: set[str] = set()
-    for status in OPEN_STATUSES:
-        items, _ = read.issues.list({"status": status}, SCAN_PER_STATUS, None, viewer.actor, now())
-        for item in items:
-            if item["key"] in seen:
-                continue
-            seen.add(item["key"])
-            value = similarity(title, item["title"])
-            if value >= DUPLICATE_THRESHOLD:
-                scored.append((value, item["key"], item))
-    scored.sort(key=lambda found: (-found[0], found[1]))
-    return [{**item, "score": round(value, 1)} for value, _, item in scored[:DUPLICATE_LIMIT]]
+    """Open issues whose titles resemble `title`, best first: the API's `possible_duplicates`
+    rule (`projections.issue_duplicates`), so the form and POST /issues never disagree."""
+    return shared_similar_open_issues(read_side().issues, title, viewer.actor, now())
 
 
 def _typed(names: tuple[str, ...]) -> dict[str, str]:

@@ -53,7 +53,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /api/v1/issues/{key}/comments": (200, 404, 200, 403, 200, 200, 404),
     "POST /api/v1/issues/{key}/escalate": ADMIN_ONLY,
     "POST /api/v1/issues/{key}/vendor-updates": (403, 404, 200, 403, 403, 200, 404),
-    "POST /api/v1/issues/{key}/wait": ADMIN_ONLY,
+    # The vendor asks the customer for information (on=customer); never on the reporter.
+    "POST /api/v1/issues/{key}/wait": (403, 404, 200, 403, 403, 200, 404),
     "POST /api/v1/issues/{key}/resume": ADMIN_ONLY,
     "POST /api/v1/issues/{key}/workarounds": ADMIN_ONLY,
     "POST /api/v1/issues/{key}/workarounds/w1/retire": ADMIN_ONLY,

@@ -173,9 +173,10 @@ class IssueStory:
             self._after(0.1, 1)
             self._add("wait", self.admin, on="reporter", reason=msg.WAIT_ON_REPORTER[language])
             self._after(2, 30, scaled=False)
+            # The reporter's reply resumes the issue by itself (Issue.comment); the pause after it
+            # stays, so the story's random draws, and every later step, are those of before.
             self._add("comment_on_issue", reporter, body=msg.REPORTER_REPLIES[language], visibility="public")
             self._after(0.1, 2)
-            self._add("resume", self.admin, reason="Reporter sent the details")
 
     def _workaround(self, workaround: tuple[str, str], reporter: Actor) -> None:
         self._after(0.5, 8)

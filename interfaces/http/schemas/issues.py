@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from domain.issue import LINK_KINDS
 from domain.vocabulary import (
     ImpactClass,
     ImpactScope,
@@ -118,6 +119,11 @@ class CloseSchema(StrictSchema):
     note = text(REASON)
 
 
+class LinkSchema(StrictSchema):
+    kind = choice(LINK_KINDS, required=True, metadata={"description": "this issue is `kind` the target"})
+    target = text(20, required=True, metadata={"example": "KZ-7"})
+
+
 # -- queries ----------------------------------------------------------------------------------
 class IssueListQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf([s.value for s in IssueStatus]))
@@ -176,6 +182,16 @@ class ChangeOutSchema(Schema):
     override_reason = fields.String(allow_none=True)
 
 
+class LinkOutSchema(Schema):
+    kind = fields.String(required=True)
+    key = fields.String(required=True, metadata={"description": "the other issue"})
+    direction = fields.String(
+        required=True,
+        metadata={"description": "`outward`: this issue is `kind` key; `inward`: key is `kind` this issue"},
+    )
+    at = out_datetime(required=True)
+
+
 class IssueSchema(Schema):
     key = fields.String(required=True, metadata={"example": "KZ-7"})
     title = fields.String(required=True)
@@ -206,7 +222,38 @@ class IssueSchema(Schema):
     resolved_at = out_datetime(allow_none=True)
     closed_at = out_datetime(allow_none=True)
     reopen_count = fields.Integer(required=True)
+    links = fields.List(fields.Nested(LinkOutSchema), required=True)
+    affected_count = fields.Integer(required=True, metadata={"description": 'people who said "me too"'})
+    affected = fields.Boolean(required=True, metadata={"description": 'whether the caller said "me too"'})
+    affected_people = fields.List(
+        fields.String(), metadata={"description": 'who said "me too" (administrators and auditors only)'}
+    )
     updated_at = out_datetime(required=True)
+    version = fields.Integer(required=True)
+
+
+class IssueDuplicateSchema(Schema):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    priority = fields.String(required=True)
+    score = fields.Float(required=True)
+
+
+class ReportedIssueSchema(IssueSchema):
+    possible_duplicates = fields.List(
+        fields.Nested(IssueDuplicateSchema), required=True, metadata={"description": "open issues with a similar title"}
+    )
+
+
+class AffectedSchema(Schema):
+    """The answer to "me too": what the caller may glimpse of the issue (see domain.access)."""
+
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    affected_count = fields.Integer(required=True)
+    affected = fields.Boolean(required=True)
     version = fields.Integer(required=True)
 
 
