@@ -13,16 +13,18 @@ from application.reading import Reading
 from application.subscriptions import SubscriptionCommands
 from application.suggestions import SuggestionCommands
 from application.tokens import TokenCommands
+from application.workarounds import WorkaroundCommands
 
 
 class KaizenDesk(
+    WorkaroundCommands,
     IssueCommands,
+    MeetingCommands,
     FreezeWindows,
     PeopleCommands,
     SuggestionCommands,
     PolicyCommands,
     TokenCommands,
-    MeetingCommands,
     HealthCheckCommands,
     SubscriptionCommands,
     Reading,

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import NotFound, StaleVersion
+from application.people import PeopleCommands
 from domain.errors import InvalidCommand
 from domain.issue import Issue
 from domain.keys import aggregate_id
@@ -23,7 +23,10 @@ from domain.meeting import (
 from domain.suggestion import Suggestion
 
 
-class MeetingCommands(DeskBase):
+class MeetingCommands(PeopleCommands):
+    """Meeting commands. Built on `PeopleCommands` because a decision's `owner` must be an active
+    person or a group, checked exactly as an issue's assignee is (`is_assignable`)."""
+
     def get_meeting(self, key: str, version: int | None = None) -> ImprovementMeeting:
         try:
             found_id = meeting_id(key)
@@ -73,6 +76,8 @@ class MeetingCommands(DeskBase):
         """
         authorise_meeting(ctx.actor, "take decisions in")
         decision = Decision(kind=kind, subject=subject, **fields)
+        if decision.owner is not None and not self.is_assignable(decision.owner):
+            raise InvalidCommand(f"owner {decision.owner!r} is not an active person or a group", "owner")
 
         def attempt() -> Receipt:
             meeting = self._open_meeting(ctx, key)

@@ -95,7 +95,12 @@ def _attendees(value: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class Decision:
-    """One decision of a meeting, validated per kind before anything changes."""
+    """One decision of a meeting, validated per kind before anything changes.
+
+    Any kind may carry who follows it up (`owner`: an active person's id or a group's, which
+    the application checks as it checks an assignee) and by when (`due`). Both are optional,
+    so the decisions minuted before they existed load as they were.
+    """
 
     kind: str
     subject: str | None = None
@@ -107,6 +112,8 @@ class Decision:
     impact: int | None = None
     effort: int | None = None
     text: str | None = None
+    owner: str | None = None
+    due: date | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in DECISION_KINDS:
@@ -129,11 +136,15 @@ class Decision:
         for name in required:
             if getattr(self, name) in (None, ""):
                 raise InvalidCommand(f"{self.kind} needs {name}", name)
-        for name, limit in (("target_release", 100), ("reason", 1900), ("text", 5000)):
+        for name, limit in (("target_release", 100), ("reason", 1900), ("text", 5000), ("owner", 200)):
             if getattr(self, name) is not None:
                 _text(getattr(self, name), name, limit)
         if self.priority is not None and self.priority not in tuple(Priority):
             raise InvalidCommand("priority must be P1, P2, P3 or P4", "priority")
+        if self.due is not None and (
+            not isinstance(self.due, date) or isinstance(self.due, datetime) or not 2000 <= self.due.year <= 2199
+        ):
+            raise InvalidCommand("due must be a calendar date (YYYY-MM-DD) between 2000 and 2199", "due")
 
     @property
     def subject_kind(self) -> str | None:
@@ -154,6 +165,8 @@ class Decision:
             "impact": self.impact,
             "effort": self.effort,
             "text": self.text,
+            "owner": self.owner,
+            "due": self.due.isoformat() if self.due else None,
         }
         return {k: v for k, v in raw.items() if v is not None}
 
@@ -302,6 +315,8 @@ def take_decision(
 ) -> str:
     """Change the decision's subject and minute the decision; both or neither (one save)."""
     meeting.require_open("take a decision in")
+    if decision.due is not None and decision.due < occurred_at.date():
+        raise InvalidCommand("due must not be in the past", "due")
     expected = {"suggestion": Suggestion, "issue": Issue}.get(decision.subject_kind or "")
     if expected is None:
         if subject is not None:

@@ -4,6 +4,13 @@ Go-live compromises (approvals outside the system, manual ledgers, reports built
 trust when left alone, so each one has an owner and a retire-by date. A workaround is
 **overdue** when it is not retired and its retire-by date is before today (UTC): one due on
 2026-03-31 becomes overdue at 2026-04-01T00:00Z.
+
+Two kinds share the one table: an issue's workarounds (`Issue.Workaround*` events, keyed by the
+issue's id and `w1`, `w2`, ...) and go-live compromises with no issue
+(`GoLiveCompromise.Workaround*`, keyed by their own id and their `WA-<n>` key, with an empty
+`issue_key`, shown as null). Every list puts the overdue ones first, then by retire-by date, so
+`/reports/workarounds`, the agenda's overdue workarounds, the health check's counts and the
+register (`GET /workarounds`, `/console/workarounds`) all count both kinds.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import Any, Final
 from projections.store import Sql, ViewStore
 from projections.view import Inserts, View, from_iso, iso, originator
 
-STATES: Final = ("open", "retired", "all")
+STATES: Final = ("open", "retired", "all", "overdue")
 FILTERS: Final = ("owner", "kind", "module")
 
 
@@ -58,6 +65,9 @@ class WorkaroundView(View):
             "Issue.WorkaroundRecorded": self._recorded,
             "Issue.WorkaroundRetired": self._retired,
             "Issue.WorkaroundRescheduled": self._rescheduled,
+            "GoLiveCompromise.WorkaroundRegistered": self._registered,
+            "GoLiveCompromise.WorkaroundRetired": self._compromise_retired,
+            "GoLiveCompromise.WorkaroundRescheduled": self._compromise_rescheduled,
         }
 
     def _reported(self, sql: Sql, e: Any, position: int) -> None:
@@ -107,6 +117,38 @@ class WorkaroundView(View):
             (_day(d["retire_by"]), originator(e), d["workaround_id"]),
         )
 
+    # -- go-live compromises: the same row, keyed by their own id and their WA- key ------------
+    def _registered(self, sql: Sql, e: Any, position: int) -> None:
+        d = e.__dict__
+        sql.execute(
+            "INSERT INTO workaround (issue_id, workaround_id, issue_key, kind, description, owner, retire_by,"
+            " recorded_at, retired_at, note, rescheduled) VALUES (?, ?, '', ?, ?, ?, ?, ?, NULL, NULL, 0)"
+            " ON CONFLICT (issue_id, workaround_id) DO NOTHING",
+            (
+                originator(e),
+                d["key"],
+                str(d["kind"]),
+                d["description"],
+                d["owner"],
+                _day(d["retire_by"]),
+                iso(d["occurred_at"]),
+            ),
+        )
+
+    def _compromise_retired(self, sql: Sql, e: Any, position: int) -> None:
+        d = e.__dict__
+        sql.execute(
+            "UPDATE workaround SET retired_at = ?, note = ? WHERE issue_id = ?",
+            (iso(d["occurred_at"]), d.get("note"), originator(e)),
+        )
+
+    def _compromise_rescheduled(self, sql: Sql, e: Any, position: int) -> None:
+        d = e.__dict__
+        sql.execute(
+            "UPDATE workaround SET retire_by = ?, rescheduled = rescheduled + 1 WHERE issue_id = ?",
+            (_day(d["retire_by"]), originator(e)),
+        )
+
 
 def _today(now: datetime) -> str:
     """The UTC date of `now`, as stored (ISO dates compare like dates in SQL text order)."""
@@ -121,12 +163,19 @@ def list_workarounds(
     filters: dict[str, str] | None = None,
     limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """Workarounds by retire-by date (most overdue first), with `overdue` and `days_overdue` as of now."""
+    """Overdue workarounds first, then by retire-by date, with `overdue` and `days_overdue` as of now.
+
+    `state`: open, retired, all, or overdue (open and past retire-by, the same as `overdue=True`).
+    A go-live compromise has `issue_key`, `title` and `module` null and its `WA-` key as
+    `workaround_id`.
+    """
     if state not in STATES:
         raise ValueError(f"state must be one of {', '.join(STATES)}")
     today = _today(now)
     clauses: list[str] = []
     params: list[Any] = []
+    if state == "overdue":
+        state, overdue = "open", True
     if state == "open":
         clauses.append("w.retired_at IS NULL")
     elif state == "retired":
@@ -146,15 +195,16 @@ def list_workarounds(
     with store.transaction(commit=False) as sql:
         rows = sql.execute(
             "SELECT w.*, i.title, i.module FROM workaround w LEFT JOIN workaround_issue i ON i.issue_id = w.issue_id"
-            f" {where} ORDER BY w.retire_by, w.issue_key, w.workaround_id LIMIT ?",
-            [*params, limit],
+            f" {where} ORDER BY CASE WHEN w.retired_at IS NULL AND w.retire_by < ? THEN 0 ELSE 1 END,"
+            " w.retire_by, w.issue_key, w.workaround_id LIMIT ?",
+            [*params, today, limit],
         ).fetchall()
     items = []
     for row in rows:
         late = row["retired_at"] is None and row["retire_by"] < today
         items.append(
             {
-                "issue_key": row["issue_key"],
+                "issue_key": row["issue_key"] or None,
                 "workaround_id": row["workaround_id"],
                 "title": row["title"],
                 "module": row["module"],

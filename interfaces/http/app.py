@@ -24,6 +24,7 @@ from interfaces.http import (
     people,
     subscriptions,
     suggestions,
+    workaround_register,
 )
 from interfaces.http.api import BEARER, create_api
 from interfaces.http.docs import ASSETS_URL, assets_blueprint, swagger_ui_directory
@@ -93,7 +94,15 @@ def _configure(app: Flask, settings: HttpSettings, swagger_ui: str | None) -> No
 def resource_blueprints() -> list[Blueprint]:
     """The blueprints beside issues and suggestions, one module per resource group, in the
     order they are registered (the OpenAPI document lists them so); add new ones here."""
-    return [compliance.blp, audit.blp, improvement.blp, improvement_reports.blp, subscriptions.blp, people.blp]
+    return [
+        compliance.blp,
+        audit.blp,
+        improvement.blp,
+        improvement_reports.blp,
+        workaround_register.blp,
+        subscriptions.blp,
+        people.blp,
+    ]
 
 
 def create_app(settings: HttpSettings | None = None) -> Flask:

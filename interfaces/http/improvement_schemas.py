@@ -88,7 +88,11 @@ class MeetingDecisionSchema(StrictSchema):
     retire_by = BoundedDate(allow_none=True)
     impact = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
     effort = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=5))
-    text = text(5000)
+    owner = text(200, metadata={"description": "who follows the decision up: an active person's id or a group's"})
+    due = BoundedDate(
+        allow_none=True, metadata={"description": "by when the owner follows it up", "example": "2026-08-31"}
+    )
+    text = text(5000)  # last: the field's name hides the `text()` helper below it
 
 
 class CloseMeetingSchema(StrictSchema):

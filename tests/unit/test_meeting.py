@@ -196,3 +196,23 @@ def test_only_administrators_run_meetings() -> None:
     authorise_meeting(ADMIN, "schedule")
     with pytest.raises(AccessDenied):
         authorise_meeting(REPORTER, "schedule")
+
+
+def test_a_decision_carries_who_follows_it_up_and_by_when() -> None:
+    m, s = meeting(), suggestion()
+    decided = Decision("plan_suggestion", "SG-1", target_release="2026.09", owner="ada.wong", due=date(2026, 8, 31))
+    take_decision(m, decided, s, ADMIN, AT)
+    assert (m.decisions[0]["owner"], m.decisions[0]["due"]) == ("ada.wong", "2026-08-31")
+
+
+def test_a_decision_without_owner_or_due_is_minuted_as_before() -> None:
+    m = meeting()
+    take_decision(m, Decision("note", text="all well"), None, ADMIN, AT)
+    assert "owner" not in m.decisions[0] and "due" not in m.decisions[0]
+
+
+@pytest.mark.parametrize("due", [date(2026, 7, 14), datetime(2026, 8, 1, tzinfo=UTC)])
+def test_a_due_date_in_the_past_or_not_a_date_is_refused(due: date) -> None:
+    with pytest.raises(InvalidCommand) as refused:
+        take_decision(meeting(), Decision("note", text="follow up", due=due), None, ADMIN, AT)
+    assert refused.value.field == "due"
