@@ -4,7 +4,8 @@ Pages and the API calls they mirror:
 
 - /console/suggestions?sort=votes|trending|score|recent: GET /suggestions?sort= (and
   GET /suggestions/{key}, whose `voted` says whether the viewer voted)
-- POST /console/suggestions/<key>/vote: POST or DELETE /suggestions/{key}/votes
+- POST /console/suggestions/<key>/vote: POST or DELETE /suggestions/{key}/votes, from the board
+  (each row links to the suggestion's own page, routes_suggestions, which has every command)
 - /console/agenda: GET /meetings, GET /meetings/{key}/agenda
 - /console/health-check?quarter=2026Q3: GET /reports/health-check?quarter=
 
@@ -45,6 +46,11 @@ def may_vote(viewer: Viewer) -> bool:
     return viewer.may_change and viewer.family in SUGGESTION_ACTIONS["votes"]
 
 
+def may_suggest(viewer: Viewer) -> bool:
+    """Whether the board links to /console/suggestions/new (the domain's `suggest` right)."""
+    return viewer.may_change and viewer.family in SUGGESTION_ACTIONS["suggest"]
+
+
 @bp.get("/suggestions")
 @reads("sort", "status", "min_position")
 def suggestions() -> str:
@@ -72,6 +78,7 @@ def suggestions() -> str:
         sorts=SORTS,
         voted=voted,
         may_vote=may_vote(viewer),
+        may_suggest=may_suggest(viewer),
         errors=errors,
     )
 

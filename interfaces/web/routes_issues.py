@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Any
 
-from flask import redirect, request, url_for
+from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 
@@ -47,11 +47,10 @@ from domain.vocabulary import (
     WaitingOn,
     WorkaroundKind,
 )
-from interfaces.http import metrics
 from interfaces.http.presenters import history_view, issue_view, json_safe
 from interfaces.http.problems import Problem
-from interfaces.http.reading import as_of_version, read_side, visible_issue
-from interfaces.http.schemas.common import VersionQuerySchema, query_time
+from interfaces.http.reading import as_of_version, read_side, visible_issue, wait_for_views
+from interfaces.http.schemas.common import NoBodySchema, VersionQuerySchema, query_time
 from interfaces.http.schemas.issues import (
     AssignSchema,
     ChangeSchema,
@@ -59,6 +58,7 @@ from interfaces.http.schemas.issues import (
     CommentSchema,
     EscalateSchema,
     IssueListQuerySchema,
+    LinkSchema,
     ReopenSchema,
     ResolveSchema,
     RespondSchema,
@@ -73,7 +73,9 @@ from interfaces.http.services import desk
 from interfaces.web.blueprint import bp, now, page
 from interfaces.web.chain import verify_chain
 from interfaces.web.charts import clock_timeline
-from interfaces.web.forms import FormRefused, form_data, refusal
+from interfaces.web.checkpoint import issue_checkpoint
+from interfaces.web.command_forms import FormState, run_command, typed_form
+from interfaces.web.forms import form_data
 from interfaces.web.parameters import reads
 from interfaces.web.session import Viewer, require_viewer, require_writer
 
@@ -120,11 +122,13 @@ def issues() -> str:
 
 
 @bp.get("/issues/<key>")
-@reads("version", "as_of", "axis")
+@reads("version", "as_of", "axis", "min_position")
 def issue(key: str) -> str:
-    """The issue as it stood at a version, its SLA clocks, its events and its chain."""
+    """The issue as it stood at a version, its SLA clocks, its events and its chain; after a
+    command the page waits (bounded) for the views to hold it, so its clocks are not stale."""
     viewer = require_viewer()
     _check_key(key)
+    wait_for_views(read_side(), request.args.get("min_position", type=int))
     return _issue_page(viewer, key, past=True)
 
 
@@ -155,6 +159,7 @@ def _issue_page(viewer: Viewer, key: str, *, past: bool = False, form: FormState
         clocks=clocks,
         timeline=clock_timeline(clocks, now()),
         chain=verify_chain(desk(), key) if viewer.is_one_of(*AUDIT_READERS) else None,
+        checkpoint=issue_checkpoint(desk(), key, current.version),
         conversation=conversation(view),
         commands=offered(viewer) if shown.version == current.version else (),
         form=form or FormState(),
@@ -209,30 +214,11 @@ COMMANDS: dict[str, tuple[type[Schema], Call]] = {
     "resolve": (ResolveSchema, lambda d, ctx, key, body: d.resolve(ctx, key, **body)),
     "reopen": (ReopenSchema, lambda d, ctx, key, body: d.reopen(ctx, key, **body)),
     "close": (CloseSchema, lambda d, ctx, key, body: d.close_issue(ctx, key, **body)),
+    "affected": (NoBodySchema, lambda d, ctx, key, body: d.mark_affected(ctx, key)),
+    "links": (LinkSchema, lambda d, ctx, key, body: d.link_issue(ctx, key, **body)),
 }
 ORDER = (*COMMANDS, "retire")
 """The page's commands in the API's order; `retire` is a form on each workaround."""
-
-
-class FormState:
-    """Which form was refused (and of which workaround), what was typed, and why."""
-
-    def __init__(
-        self, command: str | None = None, typed: dict[str, str] | None = None, refused: FormRefused | None = None
-    ) -> None:
-        self.command = command
-        self.typed = typed or {}
-        self.refused = refused
-
-    def value(self, command: str, name: str, default: Any = "") -> Any:
-        """What this input shows: the typed value when its form was refused, else `default`."""
-        return self.typed.get(name, "") if command == self.command else default
-
-    def errors(self, command: str) -> dict[str, list[str]]:
-        return self.refused.errors if self.refused is not None and command == self.command else {}
-
-    def detail(self, command: str) -> str | None:
-        return self.refused.detail if self.refused is not None and command == self.command else None
 
 
 def may(viewer: Viewer, command: str) -> bool:
@@ -335,17 +321,14 @@ def _run(
 ) -> ResponseReturnValue:
     viewer = require_writer()
     _check_key(key)
-    typed = {name: value for name, value in request.form.items() if name != "csrf"} | (typed_extra or {})
-    try:
-        receipt = call(Context(viewer.actor), form_data(schema))
-    except Exception as exc:  # refusal() re-raises what is not a refusal
-        shown = refusal(exc)
-        if shown.status in (403, 404) and not may(viewer, command):
-            raise Problem(shown.status, shown.detail) from None  # no form of it here: the error page
-        if shown.status == 404:
-            visible_issue(key, viewer.actor)  # an issue the viewer may not see stays a 404 page
-        body = _issue_page(viewer, key, form=FormState(command, typed, shown))
-        return body, shown.status
-    if not receipt.replayed:
-        metrics.command_accepted(receipt.kind, command)
-    return redirect(url_for("console.issue", key=key), code=303)
+    return run_command(
+        viewer,
+        command,
+        lambda: form_data(schema),
+        call,
+        permitted=may(viewer, command),
+        refused_page=lambda state: _issue_page(viewer, key, form=state),
+        done_url=lambda receipt: url_for("console.issue", key=key, min_position=receipt.position or None),
+        check_visible=lambda: visible_issue(key, viewer.actor),  # a hidden issue stays a 404 page
+        typed=typed_form(typed_extra),
+    )
