@@ -6,7 +6,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint bench faults clean
+.PHONY: serve test lint bench faults clean catalogues
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -28,6 +28,7 @@ test: $(DEV_STAMP)
 	.ci/ensure-postgres
 	.ci/ensure-chromium
 	.ci/ensure-oidc-provider
+	.ci/ensure-axe
 	$(VENV)/bin/pytest -x -q -n 2 --dist loadgroup
 
 lint: $(DEV_STAMP)
@@ -35,7 +36,17 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy domain application interfaces projections adapters tests bench
 
+# make catalogues: every t("...") and N_("...") into messages.pot, new ones into each language's
+# messages.po (to translate; tests/unit/test_catalogues.py fails until they are), then the .mo files
+CATALOGUES := interfaces/web/translations
+catalogues: $(DEV_STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k N_ --no-default-keywords --sort-by-file \
+		--project kaizen-desk --no-location -o $(CATALOGUES)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching --ignore-obsolete
+	$(PY) -m interfaces.web.catalogues
+
 # make bench [QUICK=1] [ARGS='--only read_side --events 1000000']: figures against same-run baselines (bench/)
+# (signed checkpoints over 1M events: ARGS='--only checkpoints --checkpoint-events 1000000')
 bench: $(DEV_STAMP)
 	.ci/ensure-postgres
 	$(PY) -m bench.run $(if $(QUICK),--quick) $(ARGS)

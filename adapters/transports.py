@@ -22,6 +22,7 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
 
+from adapters.catalogues import gettext_for
 from application.ports import Resolver
 from domain.notification_egress import EgressPolicy, EgressRefused
 from projections.ports import Sent, SmtpSettings, Transports
@@ -159,5 +160,5 @@ def send_mail(settings: SmtpSettings, to: str, subject: str, text: str, headers:
     return Sent(250, b"", None, took)
 
 
-TRANSPORTS = Transports(post=post, send_mail=send_mail)
+TRANSPORTS = Transports(post=post, send_mail=send_mail, gettext_for=gettext_for)
 """The real ones, as the composition points hand them to the notification loop."""

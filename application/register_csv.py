@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from application.importer import ImportLineError
 
@@ -51,6 +52,20 @@ SYNONYMS = {
     "vendor": {"用友": "yonyou", "万达宝": "multiable", "微软": "microsoft", "甲骨文": "oracle", "内部": "internal"},
 }
 ADMIN = "register-import"
+SITE_TIME_ZONE = "KAIZEN_SITE_TIME_ZONE"
+DEFAULT_SITE_TIME_ZONE = "Asia/Hong_Kong"  # where the first site's register was kept
+
+
+def site_time_zone(env: dict[str, str] | None = None) -> str:
+    """The site's IANA time zone (`KAIZEN_SITE_TIME_ZONE`, default Asia/Hong_Kong): what a time
+    written without an offset means in the register, and the console's zone for a person
+    who has none. An unknown name is refused rather than silently read as another zone."""
+    name = (os.environ if env is None else env).get(SITE_TIME_ZONE, "").strip() or DEFAULT_SITE_TIME_ZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ImportLineError(f"{SITE_TIME_ZONE}={name!r} is not an IANA time zone like Asia/Hong_Kong") from None
+    return name
 
 
 def _column_map(fieldnames: list[str]) -> dict[str, str]:
@@ -88,9 +103,10 @@ def _value(field: str, raw: str) -> str:
     return SYNONYMS.get(field, {}).get(text, text.lower() if field in SYNONYMS else text)
 
 
-def csv_to_jsonl(text: str, timezone: str = "Asia/Hong_Kong") -> str:
-    """Translate the register into the import command log, in time order."""
-    zone = ZoneInfo(timezone)
+def csv_to_jsonl(text: str, timezone: str | None = None) -> str:
+    """Translate the register into the import command log, in time order; times without an
+    offset are in `timezone` (the site's time zone when not given)."""
+    zone = ZoneInfo(timezone or site_time_zone())
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     columns = _column_map(list(reader.fieldnames or []))
     lines: list[tuple[datetime, int, dict[str, Any]]] = []

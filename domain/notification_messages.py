@@ -1,8 +1,16 @@
-"""Human-readable notifications in English and Chinese, and the chat tools' message formats.
+"""Human-readable notifications in the subscriber's language, and the chat tools' message formats.
 
 Everything here is pure: a notice (the JSON the outbox projection stored) in, text or a
 request body out, so the formats are tested without a network and rendering is the same on
 every worker.
+
+The words come from the same gettext catalogues as the console's (`make catalogues`), but this
+module cannot load them (the domain imports nothing outside itself): every English message is
+marked with `N_` so extraction finds it, and the caller hands `render` the translating function
+of the subscription's language (`gettext`, English when none). Each label is translated with its
+placeholder (`"Priority: {priority}"`), so a language puts its own colon and word order around
+the value (Chinese writes a full-width colon). Status and clock names are the console's own
+messages, so a notice and the page it links to name a status alike.
 """
 
 from __future__ import annotations
@@ -11,95 +19,49 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote_plus
 
+Gettext = Callable[[str], str]
+
+
+def N_(text: str) -> str:
+    """Mark an English message for extraction (`make catalogues`); returns it unchanged."""
+    return text
+
+
+def english(text: str) -> str:
+    """The untranslated message: what `render` says when no catalogue is given."""
+    return text
+
+
 STATUS = {
-    "en": {
-        "new": "new",
-        "triaged": "triaged",
-        "in_progress": "in progress",
-        "waiting_on_reporter": "waiting on reporter",
-        "waiting_on_customer": "waiting on customer",
-        "escalated": "escalated",
-        "resolved": "resolved",
-        "closed": "closed",
-    },
-    "zh": {
-        "new": "新建",
-        "triaged": "已分诊",
-        "in_progress": "处理中",
-        "waiting_on_reporter": "等待报告人",
-        "waiting_on_customer": "等待客户",
-        "escalated": "已升级至供应商",
-        "resolved": "已解决",
-        "closed": "已关闭",
-    },
+    "new": N_("new"),
+    "triaged": N_("triaged"),
+    "in_progress": N_("in progress"),
+    "waiting_on_reporter": N_("waiting on reporter"),
+    "waiting_on_customer": N_("waiting on customer"),
+    "escalated": N_("escalated"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
 }
 CLOCKS = {
-    "en": {
-        "internal_response": "internal response",
-        "internal_resolution": "internal resolution",
-        "vendor_response": "vendor response",
-        "vendor_update": "vendor update",
-        "vendor_resolution": "vendor resolution",
-    },
-    "zh": {
-        "internal_response": "内部响应",
-        "internal_resolution": "内部解决",
-        "vendor_response": "供应商响应",
-        "vendor_update": "供应商更新",
-        "vendor_resolution": "供应商解决",
-    },
+    "internal_response": N_("internal response"),
+    "internal_resolution": N_("internal resolution"),
+    "vendor_response": N_("vendor response"),
+    "vendor_update": N_("vendor update"),
+    "vendor_resolution": N_("vendor resolution"),
 }
 TITLES = {
-    "en": {
-        "issue.reported": "New issue",
-        "issue.escalated": "Escalated to {vendor}",
-        "issue.resolved": "Resolved",
-        "issue.status_changed": "Status: {previous} → {status}",
-        "sla.at_risk": "SLA at risk: {clock}",
-        "sla.breached": "SLA breached: {clock}",
-        "suggestion.planned": "Suggestion planned",
-    },
-    "zh": {
-        "issue.reported": "新问题",
-        "issue.escalated": "已升级至 {vendor}",
-        "issue.resolved": "已解决",
-        "issue.status_changed": "状态变更：{previous} → {status}",
-        "sla.at_risk": "SLA 即将超时：{clock}",
-        "sla.breached": "SLA 已超时：{clock}",
-        "suggestion.planned": "建议已列入计划",
-    },
-}
-LABELS = {
-    "en": {
-        "priority": "Priority",
-        "module": "Module",
-        "site": "Site",
-        "vendor": "Vendor",
-        "status": "Status",
-        "ticket": "Vendor ticket",
-        "resolution": "Resolution",
-        "due": "Due",
-        "release": "Target release",
-        "by": "By",
-        "target": "Target",
-    },
-    "zh": {
-        "priority": "优先级",
-        "module": "模块",
-        "site": "地点",
-        "vendor": "供应商",
-        "status": "状态",
-        "ticket": "供应商工单",
-        "resolution": "解决方案",
-        "due": "到期",
-        "release": "目标版本",
-        "by": "操作人",
-        "target": "目标时长",
-    },
+    "issue.reported": N_("New issue"),
+    "issue.escalated": N_("Escalated to {vendor}"),
+    "issue.resolved": N_("Resolved"),
+    "issue.status_changed": N_("Status: {previous} → {status}"),
+    "sla.at_risk": N_("SLA at risk: {clock}"),
+    "sla.breached": N_("SLA breached: {clock}"),
+    "suggestion.planned": N_("Suggestion planned"),
+    "audit.checkpoint": N_("Checkpoint signed"),
 }
 
 
@@ -116,51 +78,61 @@ def _hours(seconds: Any) -> str:
     return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
 
 
-def render(notice: Mapping[str, Any], language: str) -> tuple[str, str]:
-    """(title, text) of a notice in `language` (en or zh; anything else falls back to en)."""
-    lang = language if language in TITLES else "en"
+def render(notice: Mapping[str, Any], gettext: Gettext = english) -> tuple[str, str]:
+    """(title, text) of a notice, its words through `gettext` (one language's catalogue).
+
+    A message the catalogue lacks stays English; a status or clock this module does not know
+    is shown as stored. Data (keys, titles, vendors, resolutions) is shown as entered.
+    """
+
+    def say(message: str, **values: Any) -> str:
+        return gettext(message).format(**values)
+
+    def named(names: Mapping[str, str], value: Any) -> str:
+        return gettext(names[str(value)]) if str(value) in names else str(value or "-")
+
     subject: Mapping[str, Any] = notice.get("subject") or {}
     data: Mapping[str, Any] = notice.get("data") or {}
-    label = LABELS[lang]
-    c = "：" if lang == "zh" else ": "  # full-width colon in Chinese text
-    status_names = STATUS[lang]
     kind = str(notice.get("type"))
-    clock = CLOCKS[lang].get(str(data.get("clock")), str(data.get("clock")))
-    head = (
-        TITLES[lang]
-        .get(kind, kind)
-        .format(
-            vendor=data.get("vendor") or subject.get("vendor") or "-",
-            previous=status_names.get(str(subject.get("previous_status")), subject.get("previous_status") or "-"),
-            status=status_names.get(str(subject.get("status")), subject.get("status") or "-"),
-            clock=clock,
-        )
+    head = say(
+        TITLES[kind] if kind in TITLES else kind.replace("{", "{{").replace("}", "}}"),
+        vendor=data.get("vendor") or subject.get("vendor") or "-",
+        previous=named(STATUS, subject.get("previous_status")),
+        status=named(STATUS, subject.get("status")),
+        clock=named(CLOCKS, data.get("clock")),
     )
     title = f"[{subject.get('key', '?')}] {head} — {subject.get('title', '')}".strip()
     lines: list[str] = []
     if kind.startswith("sla."):
         lines.append(
-            f"{label['due']}{c}{_when(data.get('due_at'))} ({label['target']} {_hours(data.get('target_seconds'))})"
+            say(
+                N_("Due: {due} (target {target})"),
+                due=_when(data.get("due_at")),
+                target=_hours(data.get("target_seconds")),
+            )
         )
-        lines.append(
-            f"{label['vendor']}{c}{data.get('vendor') or '-'} · {label['priority']}{c}{data.get('priority') or '-'}"
-        )
+        vendor = say(N_("Vendor: {vendor}"), vendor=data.get("vendor") or "-")
+        lines.append(" · ".join((vendor, say(N_("Priority: {priority}"), priority=data.get("priority") or "-"))))
+    elif kind == "audit.checkpoint":  # the API's field names: what an auditor compares
+        lines.append(f"position {data.get('position')} · root {data.get('root')} · key {data.get('key_id')}")
+        lines.append(f"signed_at {data.get('signed_at')} · signature {data.get('signature')}")
     elif subject.get("kind") == "suggestion":
-        lines.append(f"{label['release']}{c}{data.get('target_release') or '-'}")
+        lines.append(say(N_("Target release: {release}"), release=data.get("target_release") or "-"))
     else:
+        priority = say(N_("Priority: {priority}"), priority=subject.get("priority") or "-")
+        vendor = say(N_("Vendor: {vendor}"), vendor=subject.get("vendor") or "-")
         lines.append(
-            f"{label['priority']}{c}{subject.get('priority') or '-'} · {label['vendor']}{c}"
-            f"{subject.get('vendor') or '-'} · {label['status']}{c}"
-            f"{status_names.get(str(subject.get('status')), subject.get('status') or '-')}"
+            " · ".join((priority, vendor, say(N_("Status: {status}"), status=named(STATUS, subject.get("status")))))
         )
         if data.get("vendor_ticket"):
-            lines.append(f"{label['ticket']}{c}{data['vendor_ticket']}")
+            lines.append(say(N_("Vendor ticket: {ticket}"), ticket=data["vendor_ticket"]))
         if data.get("resolution"):
-            lines.append(f"{label['resolution']}{c}{data['resolution']}")
-    lines.append(f"{label['module']}{c}{subject.get('module') or '-'} · {label['site']}{c}{subject.get('site') or '-'}")
+            lines.append(say(N_("Resolution: {resolution}"), resolution=data["resolution"]))
+    module = say(N_("Module: {module}"), module=subject.get("module") or "-")
+    lines.append(" · ".join((module, say(N_("Site: {site}"), site=subject.get("site") or "-"))))
     actor = notice.get("actor") or {}
     if actor.get("id"):
-        lines.append(f"{label['by']}{c}{actor['id']} · {_when(notice.get('occurred_at'))}")
+        lines.append(" · ".join((say(N_("By: {actor}"), actor=actor["id"]), _when(notice.get("occurred_at")))))
     return title, "\n".join(lines)
 
 

@@ -29,11 +29,16 @@ EVENT_TYPES: Final = (
     "sla.at_risk",
     "sla.breached",
     "suggestion.planned",
+    "audit.checkpoint",
 )
 AT_RISK, BREACHED = "sla.at_risk", "sla.breached"
 TARGET_KINDS: Final = ("webhook", "email", "dingtalk", "feishu", "teams")
 URL_KINDS: Final = frozenset({"webhook", "dingtalk", "feishu", "teams"})
-LANGUAGES: Final = ("en", "zh")
+# A subscription's language: the people's five (`domain.person.LANGUAGES`; person.py imports
+# this module, so the tuple is repeated and tests/unit/test_notification_messages.py checks they
+# agree). Subscriptions from before the five were `zh`: Simplified Chinese, read as `zh-Hans`.
+LANGUAGES: Final = ("en", "zh-Hans", "zh-Hant", "id", "vi")
+LANGUAGE_ALIASES: Final = {"zh": "zh-Hans"}
 FILTER_FIELDS: Final = ("vendor", "priority", "module", "site")
 
 # Retries: the delay after the n-th failure (10 s, then x3), six attempts in all, ~20 minutes
@@ -93,6 +98,23 @@ class NotificationFilter:
             if value is None or str(value) not in wanted:
                 return None
         return next((t for t in notice_types if t in self.event_types), None)
+
+
+def subscription_language(value: str) -> str:
+    """The language code of a subscription as recorded (an old `zh` is `zh-Hans`); unchanged
+    when it is not an alias, so whatever an old event holds still loads."""
+    return LANGUAGE_ALIASES.get(value, value)
+
+
+# -- followers ----------------------------------------------------------------------------------
+def followers_of(reporter: str, duplicate_reporters: Sequence[str], affected: Sequence[str]) -> tuple[str, ...]:
+    """Who is told when an issue is resolved besides its reporter: the reporters of the issues
+    linked to it as duplicates (they follow the original), then the people who said "me too".
+
+    Each person once, in the order they came; the reporter is never their own follower.
+    """
+    chosen = dict.fromkeys(p for p in (*duplicate_reporters, *affected) if p and p != reporter)
+    return tuple(chosen)
 
 
 # -- SLA alert thresholds -----------------------------------------------------------------------

@@ -22,7 +22,14 @@ from domain.actor import Actor
 from domain.base import KaizenAggregate
 from domain.errors import InvalidCommand
 from domain.keys import named_id
-from domain.notification_rules import LANGUAGES, NotificationFilter, check_target, redact_target
+from domain.notification_rules import (
+    LANGUAGE_ALIASES,
+    LANGUAGES,
+    NotificationFilter,
+    check_target,
+    redact_target,
+    subscription_language,
+)
 
 
 class Subscription(KaizenAggregate):
@@ -53,7 +60,7 @@ class Subscription(KaizenAggregate):
         self.target = target
         self.event_types = list(event_types)
         self.filters = {k: list(v) for k, v in filters.items()}
-        self.language = language
+        self.language = subscription_language(language)  # `zh` in events from before zh-Hans
         self.secret = secret
         self.signing_secret = signing_secret
         self.created_by = actor.id
@@ -78,8 +85,9 @@ class Subscription(KaizenAggregate):
         """Check the parts and record the subscription; returns it and its secret (shown once)."""
         checked_target = check_target(kind, target)
         notice_filter = NotificationFilter.build(event_types, filters)
-        if language not in LANGUAGES:
+        if language not in LANGUAGES and language not in LANGUAGE_ALIASES:
             raise InvalidCommand(f"language must be one of {', '.join(LANGUAGES)}", "language")
+        language = subscription_language(language)
         if signing_secret is not None and (
             kind not in ("dingtalk", "feishu") or not signing_secret.strip() or len(signing_secret) > 200
         ):

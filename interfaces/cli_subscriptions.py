@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from application.context import Context
-from domain.notification_rules import FILTER_FIELDS, LANGUAGES, TARGET_KINDS
+from domain.notification_rules import FILTER_FIELDS, LANGUAGE_ALIASES, LANGUAGES, TARGET_KINDS
 from interfaces.cli_common import cli_actor, open_desk
 from interfaces.cli_text import table, when
 
@@ -38,7 +38,7 @@ def register(actions: Callable[[str, str], Any], command: Callable[..., argparse
             metavar=name.upper(),
             help=f"only events with this {name} (repeat or comma-separate)",
         )
-    create.add_argument("--language", choices=LANGUAGES, default="en")
+    create.add_argument("--language", choices=(*LANGUAGES, *LANGUAGE_ALIASES), default="en")
     create.add_argument("--name", help="a label for the list")
     create.add_argument("--signing-secret", help="the DingTalk / Feishu robot's own signing secret")
     command("list", _list, "list every subscription (secrets are never shown)", group)

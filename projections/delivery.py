@@ -120,7 +120,7 @@ class DeliveryWorker:
     # -- one attempt ----------------------------------------------------------------------------------
     def send(self, item: Claimed, subscription: Any) -> Sent:
         notice = item.notice
-        title, text = render(notice, subscription.language)
+        title, text = render(notice, self.transports.gettext_for(subscription.language))
         now = self.clock()
         if subscription.kind == "email":
             headers = {

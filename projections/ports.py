@@ -7,11 +7,13 @@ wire `adapters.election.Election` and `adapters.transports.TRANSPORTS`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from application.ports import Resolver
 from domain.notification_egress import EgressPolicy
+from domain.notification_messages import english
 
 
 class LeaderElection(Protocol):
@@ -80,9 +82,17 @@ class SendMail(Protocol):
         ...
 
 
+def english_only(language: str) -> Callable[[str], str]:
+    """No catalogue: every notification in English, whatever `language` says."""
+    return english
+
+
 @dataclass(frozen=True)
 class Transports:
-    """The two ways a notification leaves the building."""
+    """The two ways a notification leaves the building, and the words it goes in:
+    `gettext_for(language)` is that language's gettext (`adapters.catalogues`; English when
+    not wired, as in tests that fake a transport)."""
 
     post: Post
     send_mail: SendMail
+    gettext_for: Callable[[str], Callable[[str], str]] = english_only

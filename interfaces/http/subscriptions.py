@@ -13,7 +13,7 @@ from flask import request, url_for
 from marshmallow import Schema, fields, validate
 
 from domain.access import role_family
-from domain.notification_rules import EVENT_TYPES, LANGUAGES, TARGET_KINDS
+from domain.notification_rules import EVENT_TYPES, LANGUAGE_ALIASES, LANGUAGES, TARGET_KINDS
 from domain.vocabulary import Module, Priority
 from interfaces.http.api import COMMAND_HEADERS, CREATED_HEADERS, errors, header
 from interfaces.http.auth import reader, writer
@@ -73,7 +73,11 @@ class CreateSubscriptionSchema(StrictSchema):
         validate=validate.Length(min=1, max=len(EVENT_TYPES)),
     )
     filters = fields.Nested(FiltersSchema, load_default=None, allow_none=True)
-    language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
+    language = fields.String(
+        load_default="en",
+        validate=validate.OneOf((*LANGUAGES, *LANGUAGE_ALIASES)),
+        metadata={"description": "en, zh-Hans, zh-Hant, id or vi (`zh`, the old code, is zh-Hans)"},
+    )
     signing_secret = fields.String(
         load_default=None,
         allow_none=True,

@@ -7,18 +7,19 @@ the sign-in page rather than a 401, because a person, not a client library, is r
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, has_request_context, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_translations
 from werkzeug.exceptions import HTTPException
 
 from interfaces.http.logs import get_logger
 from interfaces.http.problems import problem_for
 from interfaces.http.services import services
-from interfaces.web import i18n
+from interfaces.web import i18n, times
 from interfaces.web.session import (
     SignInRequired,
     check_csrf,
@@ -109,37 +110,45 @@ def now() -> datetime:
     return services().settings.clock()
 
 
+def viewer_zone() -> tuple[tzinfo, str]:
+    """The signed-in person's time zone and its name (interfaces.web.times: theirs, the site's, UTC)."""
+    viewer = current_viewer() if has_request_context() else None
+    return times.zone_for(viewer.time_zone if viewer is not None else None)
+
+
 @bp.app_template_filter("when")
 def _when(value: Any, zone: bool = True) -> str:
-    """Times in UTC, minutes precision: auditors compare them with the API's RFC 3339 values.
-    `zone=False` drops the " UTC" suffix where a table's caption already says so."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M" + (" UTC" if zone else ""))
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    """A time in the viewer's time zone, minutes precision, with the zone named
+    ("2026-06-30 22:00 Asia/Ho_Chi_Minh"; interfaces.web.times says why this form).
+    `zone=False` drops the zone's name where a table's caption already says it."""
+    where, name = viewer_zone()
+    return times.shown(value, where, name, with_zone=zone)
 
 
 @bp.app_template_filter("iso")
 def _iso(value: Any) -> str:
+    """RFC 3339 in UTC, for `<time datetime>` and scripts: the instant, whatever the viewer's zone."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return "" if value is None else str(value)
 
 
+@bp.app_template_filter("local_input")
+def _local_input(value: Any) -> str:
+    """A time as a `datetime-local` input's value, in the viewer's time zone."""
+    return times.local_input(value, viewer_zone()[0])
+
+
 @bp.context_processor
 def _common() -> dict[str, Any]:
     lang = language()
+    zone_name = viewer_zone()[1]
+
+    gettext = get_translations().gettext  # once per page, not per string (see bench/work_desk.py)
 
     def t(text: str, **values: Any) -> str:
-        return i18n.translate(text, lang, **values)
+        """gettext through Flask-Babel (the locale is `lang`), placeholders filled after."""
+        return i18n.fill(gettext(text), values)
 
     def with_query(**changes: Any) -> str:
         """This page's URL with some query parameters changed (None removes one)."""
@@ -151,6 +160,8 @@ def _common() -> dict[str, Any]:
         "viewer": current_viewer(),
         "lang": lang,
         "html_lang": i18n.HTML_LANG.get(lang, "en"),
+        "console_languages": [(code, i18n.NAMES[code]) for code in i18n.LANGUAGES],
+        "zone_name": zone_name,
         "t": t,
         "csrf_token": csrf_token,
         "with_query": with_query,
@@ -175,5 +186,9 @@ def _navigation() -> list[tuple[str, str]]:
         items.append(("console.suggestions", "Suggestions"))
     if viewer.is_one_of("admin", "auditor"):
         items += [("console.agenda", "Agenda"), ("console.health_check", "Health check")]
+        items.append(("console.meetings", "Meetings"))  # interfaces.web.routes_meetings: auditors read
+        items.append(("console.workarounds", "Workarounds"))  # interfaces.web.routes_workarounds
         items += [("console.admin_people", "People"), ("console.admin_groups", "Groups")]
+    if viewer.family == "admin":  # interfaces.web.routes_admin_settings: SLA policies, freeze windows, subscriptions
+        items.append(("console.admin_settings", "Settings"))
     return items

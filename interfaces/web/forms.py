@@ -15,12 +15,14 @@ unavailable) is re-raised for the blueprint's error page.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 
 from flask import request
 from marshmallow import Schema, ValidationError, fields
 
 from interfaces.http.problems import flatten_errors, problem_for
+from interfaces.web import times
 
 Errors = dict[str, list[str]]
 INVALID = "the request is not valid"  # the API's detail for a body its schema refuses
@@ -40,9 +42,11 @@ class FormRefused(Exception):
         return self.errors.get(field, [])
 
 
-def raw_form(schema: Schema) -> dict[str, Any]:
-    """The posted values of the schema's fields, by API name; blank ones left out."""
+def raw_form(schema: Schema, zone: tzinfo | None = None) -> dict[str, Any]:
+    """The posted values of the schema's fields, by API name; blank ones left out; times
+    without an offset read in `zone` (default: the signed-in person's)."""
     body: dict[str, Any] = {}
+    where = zone if zone is not None else _viewer_zone()
     for name, field in schema.load_fields.items():
         key = field.data_key or name
         if isinstance(field, fields.List):
@@ -52,15 +56,22 @@ def raw_form(schema: Schema) -> dict[str, Any]:
             continue
         value = request.form.get(key, "")
         if value.strip():
-            body[key] = value.strip()
+            body[key] = times.aware(value.strip(), where) if isinstance(field, fields.AwareDateTime) else value.strip()
     return body
 
 
-def form_data(schema_cls: type[Schema]) -> dict[str, Any]:
-    """The form loaded by the API's schema; `FormRefused` (422, errors by field) when refused."""
+def _viewer_zone() -> tzinfo:
+    from interfaces.web.blueprint import viewer_zone  # the blueprint imports the route modules
+
+    return viewer_zone()[0]
+
+
+def form_data(schema_cls: type[Schema], zone: tzinfo | None = None) -> dict[str, Any]:
+    """The form loaded by the API's schema; `FormRefused` (422, errors by field) when refused.
+    `zone`: what a time without an offset means (default: the signed-in person's zone)."""
     schema = schema_cls()
     try:
-        loaded: dict[str, Any] = schema.load(raw_form(schema))
+        loaded: dict[str, Any] = schema.load(raw_form(schema, zone))
     except ValidationError as exc:
         raise FormRefused(INVALID, flatten_errors(exc.messages), 422) from None
     return loaded

@@ -34,7 +34,7 @@ from domain.person import Person
 from interfaces.http.auth import READ_ONLY_ROLES
 from interfaces.http.problems import Problem
 from interfaces.http.services import desk, services
-from interfaces.web.i18n import LANGUAGES, for_person
+from interfaces.web.i18n import code_for, for_person
 
 COOKIE = "kaizen_console"
 LIFETIME = timedelta(hours=8)  # the signed cookie's maximum age, counted from sign-in
@@ -180,10 +180,10 @@ def require_writer() -> Viewer:
 
 def _fresh_session(**identity: str | int) -> None:
     """A new session id and CSRF token at every sign-in (no fixation); the language stays."""
-    language = session.get("lang")
+    language = code_for(session.get("lang"))
     session.clear()
     session.update(identity, sid=secrets.token_urlsafe(32), csrf=secrets.token_urlsafe(32))
-    if language in LANGUAGES:
+    if language is not None:
         session["lang"] = language
 
 
@@ -234,9 +234,9 @@ def sign_out() -> None:
 
 def _forget() -> None:
     """Drop the identity but keep the language the person chose."""
-    language = session.get("lang")
+    language = code_for(session.get("lang"))
     session.clear()
-    if language in LANGUAGES:
+    if language is not None:
         session["lang"] = language
 
 
@@ -288,17 +288,18 @@ def same_origin(origin: str | None, fetch_site: str | None) -> bool:
 
 
 def remember_language() -> None:
-    """`?lang=zh|en` on any page switches the language and keeps it for the session."""
-    wanted = request.args.get("lang")
-    if wanted in LANGUAGES and session.get("lang") != wanted:
+    """`?lang=en|zh-Hans|zh-Hant|id|vi` on any page switches the language and keeps it for the
+    session (`?lang=zh`, from older links, is Simplified Chinese)."""
+    wanted = code_for(request.args.get("lang"))
+    if wanted is not None and session.get("lang") != wanted:
         session["lang"] = wanted
 
 
 def language() -> str:
     """`?lang=` chosen in this session, else the signed-in person's own language, else English."""
-    chosen = session.get("lang")
-    if chosen in LANGUAGES:
-        return str(chosen)
+    chosen = code_for(session.get("lang"))
+    if chosen is not None:
+        return chosen
     viewer = current_viewer()
     return for_person(viewer.language) if viewer is not None else "en"
 

@@ -95,11 +95,11 @@ def test_an_invited_person_sets_a_password_through_the_link_and_signs_in(
     press(invitee, "button[data-action=set-password]")
     invitee.wait_for_url(re.compile(r"/console/issues$"))  # signed in: a reporter's home
     assert "Mabel Tong" in invitee.locator(".who").inner_text()
-    assert invitee.locator("html").get_attribute("lang") == "zh-Hans"  # zh-Hant reads the Chinese labels
+    assert invitee.locator("html").get_attribute("lang") == "zh-Hant"  # their own Traditional Chinese
 
     again = invitee.goto(link)
     assert again.status == 404
-    assert "管理员" in invitee.locator("#closed-link").inner_text()  # "ask an administrator", in their language
+    assert "管理員" in invitee.locator("#closed-link").inner_text()  # "ask an administrator", in their language
     invitee.click(".account button[type=submit]")  # sign out, then in with the new password
     invitee.wait_for_url(re.compile(r"/console/sign-in"))
     sign_in_with_password(invitee, "mabel.tong@example.com", NEW_PASSWORD)

@@ -178,3 +178,15 @@ def test_delivery_log_and_redelivery(api: Api, receiver: http.server.ThreadingHT
         api.post(f"{V1}/{created['id']}/deliveries/00000000-0000-0000-0000-000000000000/redeliver").status_code == 404
     )
     assert api.get(f"{V1}/{created['id']}/deliveries?cursor=zzz").status_code == 422
+
+
+def test_a_subscription_speaks_any_of_the_five_languages(api: Api, receiver: http.server.ThreadingHTTPServer) -> None:
+    accepted = create(api, hook(receiver), language="vi")
+    assert accepted.status_code == 201, accepted.get_json()
+    assert accepted.get_json()["language"] == "vi"
+    assert api.get(f"{V1}/{accepted.get_json()['id']}").get_json()["language"] == "vi"
+    assert create(api, hook(receiver)).get_json()["language"] == "zh-Hans"  # `zh`, the old code
+    refused = create(api, hook(receiver), language="xx")
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert "language" in refused.get_json()["errors"]
+    assert [s["language"] for s in api.get(V1).get_json()["items"]].count("vi") == 1  # nothing written

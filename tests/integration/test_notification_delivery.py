@@ -316,7 +316,9 @@ def test_chat_adapters_send_their_formats(desk: KaizenDesk, store: ViewStore, cl
     subscribe(desk, "https://prod.logic.azure.com/workflows/w/triggers/manual/paths/invoke", kind="teams")
     report(desk)
     project(desk, store)
-    DeliveryWorker(desk, store, clock=clock, transports=Transports(fake_post, TRANSPORTS.send_mail)).deliver_due()
+    DeliveryWorker(
+        desk, store, clock=clock, transports=Transports(fake_post, TRANSPORTS.send_mail, TRANSPORTS.gettext_for)
+    ).deliver_due()
     by_kind = {("dingtalk" if "dingtalk" in u else "feishu" if "feishu" in u else "teams"): (u, b) for u, b in sent}
     url, body = by_kind["dingtalk"]
     assert "access_token=t&timestamp=" in url and "&sign=" in url and body["msgtype"] == "markdown"

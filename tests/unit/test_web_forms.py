@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask, jsonify
@@ -11,7 +13,7 @@ from application.errors import NotFound
 from domain.access import AccessDenied
 from domain.errors import InvalidCommand, TransitionRefused
 from interfaces.http.problems import Problem
-from interfaces.http.schemas.issues import CommentSchema, ResolveSchema, TriageSchema
+from interfaces.http.schemas.issues import ChangeSchema, CommentSchema, ResolveSchema, TriageSchema
 from interfaces.web.forms import FormRefused, form_data, refusal
 
 
@@ -85,3 +87,27 @@ def test_access_denied_is_forbidden_or_hidden_as_the_api_says() -> None:
 def test_what_is_not_a_refusal_is_raised_again() -> None:
     with Flask(__name__).test_request_context("/"), pytest.raises(ZeroDivisionError):
         refusal(ZeroDivisionError("a bug"))
+
+
+def loaded_change(data: dict[str, str], zone: Any = None) -> Any:
+    app = Flask(__name__)
+    with app.test_request_context("/form", method="POST", data=data):
+        return form_data(ChangeSchema, zone)["scheduled_for"]
+
+
+def test_a_datetime_local_value_means_that_time_in_the_persons_zone() -> None:
+    """A person in Ho Chi Minh City scheduling a change for 22:00 schedules it for 15:00Z."""
+    at = loaded_change({"scheduled_for": "2026-06-30T22:00", "description": "x"}, ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert at == datetime(2026, 6, 30, 15, 0, tzinfo=UTC)
+
+
+def test_a_value_with_an_offset_is_read_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = loaded_change({"scheduled_for": "2026-06-30T22:00Z", "description": "x"}, ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert at == datetime(2026, 6, 30, 22, 0, tzinfo=UTC)
+
+
+def test_without_a_signed_in_person_the_sites_zone_applies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAIZEN_SITE_TIME_ZONE", "Asia/Jakarta")
+    assert loaded_change({"scheduled_for": "2026-06-30T22:00", "description": "x"}) == datetime(
+        2026, 6, 30, 15, 0, tzinfo=UTC
+    )
