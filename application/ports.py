@@ -9,9 +9,9 @@ composition point (`interfaces/`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import IO, TYPE_CHECKING, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -52,4 +52,41 @@ class TakesKeyTurns(Protocol):
 
     def shared_turns(self, settings: StoreSettings) -> SharedTurns | None:
         """The turns for this store; None when no other process can share it (in memory)."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """What a blob store answers for a file it has kept: its content address and length."""
+
+    sha256: str
+    size: int
+
+
+class BlobTooLarge(Exception):
+    """The stream went on past the store's `max_bytes`; nothing of it was kept."""
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Attachment bytes, stored once per SHA-256 (content-addressed) and streamed both ways.
+
+    The default keeps them in the event store's own database (`adapters.attachment_blobs`), so a
+    backup of the database is a backup of the files; an S3-compatible store is the seam for a
+    deployment whose files outgrow it (README, "Attachments"). `put` hashes while it writes,
+    in chunks, and never holds a whole file in memory.
+    """
+
+    def put(self, stream: IO[bytes], max_bytes: int | None = None) -> StoredBlob:
+        """Store the stream's bytes; BlobTooLarge (nothing kept) once more than `max_bytes`."""
+        ...
+
+    def open(self, sha256: str) -> Iterator[bytes]:
+        """The stored bytes in chunks; KeyError when there are none."""
+        ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def digest(self, sha256: str) -> str | None:
+        """The SHA-256 of the bytes stored under `sha256` now, read back (audit); None if absent."""
         ...

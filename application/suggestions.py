@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.base import DeskBase
+from application.attachments import AttachmentStore, Upload
 from application.context import Context, Receipt
 from application.errors import StaleVersion
 from domain.access import authorise_suggestion
@@ -14,7 +14,7 @@ from domain.money import Money
 from domain.suggestion import Suggestion
 
 
-class SuggestionCommands(DeskBase):
+class SuggestionCommands(AttachmentStore):
     def get_suggestion(self, key: str, version: int | None = None) -> Suggestion:
         return self._load(aggregate_id(key), Suggestion, f"suggestion {key}", version)
 
@@ -47,6 +47,25 @@ class SuggestionCommands(DeskBase):
         if visibility == "internal" and ctx.actor.role not in ("admin", "system"):
             raise InvalidCommand("only administrators may post internal comments", "visibility")
         return self._suggestion(ctx, key, "comments", lambda s: s.comment(body, ctx.actor, self.now(ctx), visibility))
+
+    def attach_to_suggestion(
+        self, ctx: Context, key: str, upload: Upload, *, comment: str | None = None, visibility: str = "public"
+    ) -> Receipt:
+        """Store the file's bytes (judged first: 413/415 write nothing), then record it, with its
+        optional comment, in one event; the receipt's `attachment_id` names the new file."""
+        if visibility not in ("public", "internal"):
+            raise InvalidCommand("visibility must be public or internal", "visibility")
+        if visibility == "internal" and ctx.actor.role not in ("admin", "system"):
+            raise InvalidCommand("only administrators may post internal comments", "visibility")
+        authorise_suggestion(ctx.actor, "attachments")
+        self.get_suggestion(key)  # 404 before any byte is written
+        file = self.store_upload(upload)
+        return self._suggestion(
+            ctx,
+            key,
+            "attachments",
+            lambda s: {"attachment_id": s.attach(file, comment or None, visibility, ctx.actor, self.now(ctx))},
+        )
 
     def merge(self, ctx: Context, key: str, *, into: str) -> Receipt:
         """Both suggestions change in one atomic save, so votes never exist twice or nowhere."""

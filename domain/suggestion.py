@@ -114,6 +114,62 @@ class Suggestion(KaizenAggregate):
         )
         self.updated_at = occurred_at
 
+    # -- attachments ------------------------------------------------------------------------------
+    def attach(
+        self, file: dict[str, Any], comment: str | None, visibility: str, actor: Actor, occurred_at: datetime
+    ) -> str:
+        """Record a file (already stored under its sha256), with the optional comment it belongs
+        to; the event names the sha256, so the hash chain covers the file's bytes."""
+        self._require(self.status != S.MERGED, "attach a file to")
+        comment_id = None
+        if comment:
+            self.comment(comment, actor, occurred_at, visibility)
+            comment_id = self.comments[-1]["id"]
+        attachment_id = f"{self.key}-a{len(self.attachments) + 1}"
+        self._attachment_added(
+            attachment_id=attachment_id,
+            sha256=file["sha256"],
+            name=file["name"],
+            content_type=file["content_type"],
+            size=file["size"],
+            comment_id=comment_id,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+        return attachment_id
+
+    @event("AttachmentAdded")
+    def _attachment_added(
+        self,
+        attachment_id: str,
+        sha256: str,
+        name: str,
+        content_type: str,
+        size: int,
+        comment_id: str | None,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.__dict__.setdefault("attachments", []).append(
+            {
+                "id": attachment_id,
+                "sha256": sha256,
+                "name": name,
+                "content_type": content_type,
+                "size": size,
+                "comment_id": comment_id,
+                "uploaded_by": actor.id,
+                "uploaded_at": occurred_at,
+            }
+        )
+        self.updated_at = occurred_at
+
+    @property
+    def attachments(self) -> list[dict[str, Any]]:
+        """Files recorded on the suggestion (snapshots taken before attachments existed have none)."""
+        files: list[dict[str, Any]] = self.__dict__.get("attachments") or []
+        return files
+
     # -- merge ------------------------------------------------------------------------------------
     def merge_into(self, target: Suggestion, actor: Actor, occurred_at: datetime) -> None:
         """Fold this duplicate into `target`: its votes move, a person counted once.

@@ -152,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = command("export", _export, "write every event as JSON Lines")
     export.add_argument("--format", choices=["jsonl"], required=True)
     export.add_argument("--output", metavar="FILE", help="file to write (default: stdout)")
+    export.add_argument(
+        "--with-attachments", metavar="FILE.tar", help="write a tar of events.jsonl and every file (files/<sha256>)"
+    )
     imports = command("import", _import, "replay a command log with its original times")
     imports.add_argument("file", nargs="?", metavar="FILE.jsonl")
     imports.add_argument("--csv", metavar="FILE.csv")
@@ -271,9 +274,18 @@ def _view_row(view: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from application.audit import export_jsonl
+    from application.audit import export_jsonl, export_with_attachments
 
     with open_desk() as desk:
+        if args.with_attachments:
+            target = args.with_attachments
+            if target == "-":
+                export_with_attachments(desk, sys.stdout.buffer)
+                return 0
+            with open(target, "wb") as binary:
+                count = export_with_attachments(desk, binary)
+            print(f"Exported {count} events and their files to {target}.")
+            return 0
         if not args.output:
             export_jsonl(desk, sys.stdout)
             return 0

@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from domain.money import ISO_4217
 from domain.vocabulary import Module, SuggestionStatus, Visibility
+from interfaces.http.schemas.attachments import AttachmentSchema
 from interfaces.http.schemas.common import FlatList, PageQuerySchema, StrictSchema, choice, out_datetime, text
 
 SUGGESTION_KEY = r"^SG-[1-9][0-9]{0,9}$"
@@ -117,6 +118,7 @@ class SuggestionSchema(Schema):
     votes = fields.Integer(required=True, metadata={"description": "number of distinct voters"})
     voted = fields.Boolean(required=True, metadata={"description": "whether the caller has voted"})
     comments = FlatList(SuggestionCommentOutSchema, required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
     merged_into = fields.String(allow_none=True)
     merged_from = fields.List(fields.String(), required=True)
     review = fields.Nested(ReviewOutSchema, allow_none=True)
