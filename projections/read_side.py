@@ -158,10 +158,35 @@ class ReportQueries:
         start: datetime | None = None,
         end: datetime | None = None,
         filters: dict[str, str] | None = None,
+        kinds: tuple[str, ...] | None = None,
+        as_of: datetime | None = None,
     ) -> list[dict[str, Any]]:
+        """Live from the clocks; with `as_of`, replayed from the facts as they stood then
+        (`projections.sla_replay`: exact for a closed quarter, and slower)."""
+        if as_of is not None:
+            from projections.sla_replay import compliance_as_of, scope_for
+
+            return compliance_as_of(self.store, group_by, scope_for(viewer, start, end, kinds, filters), as_of)
         from projections.reports import sla_compliance
 
-        return sla_compliance(self.store, group_by, viewer, now, start, end, filters)
+        return sla_compliance(self.store, group_by, viewer, now, start, end, filters, kinds)
+
+    def what_if(
+        self,
+        group_by: str,
+        viewer: Actor,
+        now: datetime,
+        proposed: dict[str, Any],
+        start: datetime | None = None,
+        end: datetime | None = None,
+        filters: dict[str, str] | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Today's compliance figures and those under `proposed` (vendor -> SlaPolicyDocument),
+        recomputed in memory from the facts: no view is written."""
+        from projections.sla_replay import scope_for, what_if
+
+        return what_if(self.store, group_by, scope_for(viewer, start, end, kinds, filters), now, proposed)
 
     def vendor_response_times(
         self, viewer: Actor, start: datetime | None = None, end: datetime | None = None, priority: str | None = None

@@ -61,8 +61,11 @@ def sla_compliance(
     start: datetime | None = None,
     end: datetime | None = None,
     filters: dict[str, str] | None = None,
+    kinds: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """Per group: clocks, met, breached, running, % met of those decided (met + breached).
+
+    `kinds` keeps the clock kinds of one report kind (`domain.compliance_scope`).
 
     `filters` narrows by vendor, priority, module and site (the console's filter bar). Module
     and site are copied onto each clock row by the SLA view, so no grouping joins the issue
@@ -76,6 +79,9 @@ def sla_compliance(
         if value:
             clauses.append(f"{FILTER_COLUMNS[name]} = ?")
             params.append(value)
+    if kinds:
+        clauses.append(f"c.kind IN ({', '.join('?' * len(kinds))})")
+        params.extend(kinds)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     stamp = iso(now)
     with store.transaction(commit=False) as sql:

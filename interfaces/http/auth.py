@@ -31,6 +31,9 @@ PROTECTED_BLUEPRINTS = frozenset(
 # Commands any signed-in person may make on their own record, auditors included; the
 # application (`domain.access.authorise_person_change`) refuses everything else they might try.
 SELF_SERVICE_ENDPOINTS = frozenset({"people.update_person"})
+# POSTs that only compute an answer and write nothing (a what-if report), which auditors may
+# send; the route checks its own roles.
+QUERY_ENDPOINTS = frozenset({"compliance.WhatIfReport"})
 
 
 @dataclass(frozen=True)
@@ -123,5 +126,5 @@ def authenticate_request() -> None:
     if request.url_rule is None or request.blueprint not in PROTECTED_BLUEPRINTS:
         return
     caller()
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.endpoint not in QUERY_ENDPOINTS:
         writer(self_service=request.endpoint in SELF_SERVICE_ENDPOINTS)

@@ -8,18 +8,24 @@ from typing import Any
 
 from flask import Response, request
 from flask.views import MethodView
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from domain.access import can_see_issue, can_see_policy, role_family
+from domain.compliance_scope import REPORT_KINDS, clock_kinds
+from domain.health import Quarter
+from domain.sla_policy import VENDOR_SLUG, check_vendor, validated_document
+from domain.sla_policy_document import SlaPolicyDocument
 from interfaces.http.auth import reader, writer
 from interfaces.http.blueprint import Blueprint
 from interfaces.http.commands import command_context
 from interfaces.http.csv_export import csv_response
+from interfaces.http.improvement_schemas import quarter_parameter
 from interfaces.http.presenters import history_page, json_safe
-from interfaces.http.problems import Problem
+from interfaces.http.problems import Problem, flatten_errors, validation_problem
 from interfaces.http.reading import not_found, wait_for_views
 from interfaces.http.schemas.common import (
     HistoryQuerySchema,
+    aware_datetime,
     position_parameter,
     query_text,
     query_time,
@@ -54,6 +60,55 @@ class PeriodQuery(StrictSchema):
         ),
     )
     site = query_text(64, load_default=None)
+
+
+REPORT_KIND = fields.String(
+    load_default=None,
+    validate=validate.OneOf(list(REPORT_KINDS)),
+    metadata={"description": "response, update or resolution: the internal and vendor clocks of that target"},
+)
+
+
+class ComplianceQuery(PeriodQuery):
+    """`/reports/sla-compliance`: the period as from/to or as a quarter, one report kind, and
+    `as_of` for the figures exactly as they stood at a past time (replayed from the facts)."""
+
+    kind = REPORT_KIND
+    quarter = quarter_parameter(load_default=None)
+    as_of = query_time(
+        load_default=None,
+        metadata={"description": "RFC 3339: the figures as they stood then (facts recorded by then, judged then)"},
+    )
+
+    @validates_schema
+    def quarter_or_period(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("quarter") is not None and (data.get("from_") is not None or data.get("to") is not None):
+            raise ValidationError("give either quarter or from/to, not both", "quarter")
+
+
+class WhatIfBody(StrictSchema):
+    """`POST /reports/what-if`: proposed policy documents per vendor, each as PUT
+    /vendors/{vendor}/sla-policy takes it, and the period whose clocks are recomputed."""
+
+    policies = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.Raw(),
+        required=True,
+        validate=validate.Length(min=1, max=16),
+        metadata={"example": {"sap": {"calendars": {}, "targets": {}}}},
+    )
+    from_ = aware_datetime(data_key="from", load_default=None)
+    to = aware_datetime(load_default=None)
+    quarter = quarter_parameter(load_default=None)
+    group_by = fields.String(
+        load_default="vendor", validate=validate.OneOf(["vendor", "priority", "module", "site", "month"])
+    )
+    kind = REPORT_KIND
+
+    @validates_schema
+    def quarter_or_period(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("quarter") is not None and (data.get("from_") is not None or data.get("to") is not None):
+            raise ValidationError("give either quarter or from/to, not both", "quarter")
 
 
 class AtRiskQuery(StrictSchema):
@@ -102,6 +157,40 @@ def _reports_reader() -> Any:
     if role_family(actor) not in ("admin", "auditor", "vendor", "system"):
         raise Problem(403, f"role {actor.role} may not read compliance reports")
     return actor
+
+
+def _period(query: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """`quarter=2026Q3` is `[2026-07-01T00:00Z, 2026-10-01T00:00Z)`; else from/to as given."""
+    if query.get("quarter"):
+        quarter = Quarter.parse(query["quarter"])
+        return quarter.start, quarter.end
+    return query.get("from_"), query.get("to")
+
+
+def _as_of(query: dict[str, Any]) -> datetime | None:
+    """A past time, or now: the figures of a time still to come are not known."""
+    as_of: datetime | None = query.get("as_of")
+    if as_of is not None and as_of > _now():
+        raise validation_problem({"as_of": ["must not be in the future"]}, "as_of must not be in the future")
+    return as_of
+
+
+def proposed_policies(documents: dict[str, Any]) -> dict[str, SlaPolicyDocument]:
+    """Each document checked exactly as PUT /vendors/{vendor}/sla-policy checks it: the same
+    schema (its errors named under `policies.<vendor>`), then the same domain validation (the
+    same 422 detail), so a what-if never runs on a policy that could not be published."""
+    proposed: dict[str, SlaPolicyDocument] = {}
+    for vendor, document in documents.items():
+        if not VENDOR_SLUG.match(vendor):
+            check_vendor(vendor)  # the policy API's own refusal of a bad slug
+        try:
+            loaded = PolicySchema().load(document)
+        except ValidationError as error:
+            raise validation_problem(flatten_errors(error.messages, f"policies.{vendor}")) from None
+        if loaded.get("labels") is None:
+            loaded.pop("labels", None)
+        proposed[vendor] = SlaPolicyDocument.from_document(validated_document(loaded))
+    return proposed
 
 
 def _answer(items: list[dict[str, Any]], name: str) -> Response | dict[str, Any]:
@@ -184,14 +273,56 @@ class VendorPolicyHistory(MethodView):
 
 @blp.route("/reports/sla-compliance")
 class SlaComplianceReport(MethodView):
-    @blp.arguments(PeriodQuery, location="query")
+    @blp.arguments(ComplianceQuery, location="query")
     @blp.response(200)
     def get(self, query: dict[str, Any]) -> Any:
+        """Clocks, met, breached, running and % met per group
+
+        `kind=` keeps one target (response, update or resolution); `quarter=2026Q3` is the
+        period `[2026-07-01, 2026-10-01)` UTC; `as_of=` gives the figures exactly as they stood
+        then (facts recorded by then, clocks judged then), so a closed quarter never drifts.
+        """
         actor = _reports_reader()
+        as_of = _as_of(query)
         read = _caught_up(query.get("min_position"))
+        start, end = _period(query)
         filters = {name: query[name] for name in ("vendor", "priority", "module", "site") if query.get(name)}
-        rows = read.reports.sla_compliance(query["group_by"], actor, _now(), query["from_"], query["to"], filters)
+        rows = read.reports.sla_compliance(
+            query["group_by"], actor, _now(), start, end, filters, clock_kinds(query["kind"]), as_of
+        )
         return _answer(rows, "sla-compliance")
+
+
+@blp.route("/reports/what-if")
+class WhatIfReport(MethodView):
+    @blp.arguments(WhatIfBody)
+    @blp.response(200)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Compliance figures under proposed policies, beside today's
+
+        Every clock of a named vendor is recomputed on its proposed document (whatever version
+        it started on); other vendors keep their recorded versions. Computed in memory from the
+        SLA facts: no view is written. Administrators and auditors.
+        """
+        actor = reader()
+        if role_family(actor) not in ("admin", "auditor", "system"):
+            raise Problem(403, f"role {actor.role} may not run what-if reports")
+        proposed = proposed_policies(body["policies"])
+        read = _read_side()
+        start, end = _period(body)
+        now = _now()
+        kinds = clock_kinds(body["kind"])
+        figures = read.reports.what_if(body["group_by"], actor, now, proposed, start, end, None, kinds)
+        return {
+            "group_by": body["group_by"],
+            "from": json_safe(start),
+            "to": json_safe(end),
+            "kind": body["kind"],
+            "computed_at": json_safe(now),
+            "policies": {vendor: document.to_document() for vendor, document in proposed.items()},
+            "current": json_safe(figures["current"]),
+            "proposed": json_safe(figures["proposed"]),
+        }
 
 
 @blp.route("/reports/vendor-response-times")

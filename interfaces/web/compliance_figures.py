@@ -16,7 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain import values
+from domain.compliance_scope import REPORT_KINDS, clock_kinds
 from domain.errors import InvalidCommand
+from domain.health import Quarter
 from domain.vocabulary import KNOWN_VENDORS, Module
 from interfaces.web.charts import SMALL_HEIGHT, SMALL_WIDTH, BarChart, percent_bars
 from interfaces.web.session import Viewer
@@ -24,7 +26,7 @@ from interfaces.web.session import Viewer
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SITE = re.compile(r"^[A-Za-z0-9 _.-]{1,64}$")
-FILTERS = ("from", "to", "vendor", "priority", "module", "site", "within")
+FILTERS = ("from", "to", "quarter", "kind", "vendor", "priority", "module", "site", "within")
 """The query parameters `read_filters` reads (the compliance, CSV and vendor pages)."""
 PRIORITIES = ("P1", "P2", "P3", "P4")
 MODULES = tuple(m.value for m in Module)
@@ -33,6 +35,8 @@ FIRST_MONTH = values.EARLIEST.date()
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 24
 BREACH_LIMIT = 500  # the API's page size limit
+KINDS = tuple(REPORT_KINDS)
+QUARTERS_SHOWN = 8  # the picker offers this quarter and the seven before it
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,10 @@ class Filters:
     module: str | None = None
     site: str | None = None
     within: str = "4h"
+    quarter: str | None = None
+    """`2026Q3`: the period is that quarter's three months (the API's `quarter=`)."""
+    kind: str | None = None
+    """response, update or resolution: the API's `kind=` (None: every clock)."""
     errors: list[str] = field(default_factory=list)
     typed: dict[str, str] = field(default_factory=dict)
     """What was typed for a refused month, shown back in the form beside the message."""
@@ -63,6 +71,10 @@ class Filters:
         chosen = {"vendor": self.vendor, "priority": self.priority, "module": self.module, "site": self.site}
         return {name: value for name, value in chosen.items() if value}
 
+    @property
+    def kinds(self) -> tuple[str, ...] | None:
+        return clock_kinds(self.kind)
+
     def months(self) -> list[date]:
         found, month = [], self.first
         while month <= self.last:
@@ -74,12 +86,18 @@ class Filters:
         """The form's value for `from` or `to`: the refused text as typed, else the month used."""
         if name in self.typed:
             return self.typed[name]
+        if self.quarter:
+            return ""  # the quarter picker sets the period
         return f"{self.first if name == 'from' else self.last:%Y-%m}"
 
     def query(self) -> dict[str, str]:
         """The filters as query parameters (for the CSV links: the download is what is shown)."""
-        values = {"from": f"{self.first:%Y-%m}", "to": f"{self.last:%Y-%m}", "within": self.within}
-        for name in ("vendor", "priority", "module", "site"):
+        values = {"within": self.within}
+        if self.quarter:
+            values["quarter"] = self.quarter
+        else:
+            values.update({"from": f"{self.first:%Y-%m}", "to": f"{self.last:%Y-%m}"})
+        for name in ("vendor", "priority", "module", "site", "kind"):
             if getattr(self, name):
                 values[name] = getattr(self, name)
         return values
@@ -111,7 +129,8 @@ def _months_back(last: date, count: int) -> date:
 
 
 def read_filters(args: Mapping[str, str], now: datetime, viewer: Viewer) -> Filters:
-    """Parse `from`, `to` (YYYY-MM), `vendor`, `priority`, `module`, `site` and `within`.
+    """Parse `from`, `to` (YYYY-MM) or `quarter` (2026Q3, which wins over the months), `kind`,
+    `vendor`, `priority`, `module`, `site` and `within`.
 
     A refused value is named in `errors`, kept as typed in `typed`, and replaced by its default,
     so the page still shows figures (for the default period) and the person sees what to fix."""
@@ -133,6 +152,17 @@ def read_filters(args: Mapping[str, str], now: datetime, viewer: Viewer) -> Filt
     if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
         errors.append(f"A period covers at most {MAX_MONTHS} months.")
         first = _months_back(last, MAX_MONTHS)
+    quarter_text = (args.get("quarter") or "").strip()
+    quarter: str | None = None
+    if quarter_text:
+        try:
+            picked = Quarter.parse(quarter_text)
+        except InvalidCommand:
+            errors.append("Quarters are written like 2026Q3.")
+            typed["quarter"] = quarter_text[:40]
+        else:  # the picker wins over the month fields (a form without script sends both)
+            quarter = str(picked)
+            first, last = picked.start.date(), (picked.end - timedelta(days=1)).date().replace(day=1)
 
     def pick(name: str, ok: Any) -> str | None:
         value = (args.get(name) or "").strip()
@@ -156,6 +186,8 @@ def read_filters(args: Mapping[str, str], now: datetime, viewer: Viewer) -> Filt
         pick("module", MODULES.__contains__),
         pick("site", SITE.fullmatch),
         within,
+        quarter,
+        pick("kind", KINDS.__contains__),
         errors,
         typed,
     )
@@ -167,7 +199,7 @@ def monthly_compliance(read: Any, viewer: Viewer, f: Filters, now: datetime) -> 
     for month in f.months():
         start = datetime.combine(month, datetime.min.time(), UTC)
         end = datetime.combine(next_month(month), datetime.min.time(), UTC)
-        for row in read.reports.sla_compliance("vendor", viewer.actor, now, start, end, f.report_filters()):
+        for row in read.reports.sla_compliance("vendor", viewer.actor, now, start, end, f.report_filters(), f.kinds):
             rows.append({"month": f"{month:%Y-%m}", **row})
     return rows
 
@@ -200,7 +232,7 @@ def charts(rows: list[dict[str, Any]], f: Filters) -> tuple[BarChart, list[tuple
 def breakdown(read: Any, viewer: Viewer, f: Filters, now: datetime, group: str) -> list[dict[str, Any]]:
     """GET /reports/sla-compliance?group_by=<priority|module|site>&from&to&vendor&priority&module&site."""
     rows: list[dict[str, Any]] = read.reports.sla_compliance(
-        group, viewer.actor, now, f.start, f.end, f.report_filters()
+        group, viewer.actor, now, f.start, f.end, f.report_filters(), f.kinds
     )
     return rows
 
@@ -219,6 +251,15 @@ def at_risk(read: Any, viewer: Viewer, f: Filters, now: datetime) -> list[dict[s
     """GET /reports/sla-at-risk?within=..., narrowed to the filters' vendor, priority, module, site."""
     rows: list[dict[str, Any]] = read.reports.sla_at_risk(viewer.actor, now, WITHIN[f.within])
     return [r for r in rows if all(getattr(f, k) in (None, r.get(k)) for k in ("vendor", "priority", "module", "site"))]
+
+
+def quarter_options(now: datetime) -> list[str]:
+    """This quarter and the ones before it, newest first, for the quarter picker."""
+    quarter, found = Quarter.containing(now), []
+    for _ in range(QUARTERS_SHOWN):
+        found.append(str(quarter))
+        quarter = quarter.previous
+    return found
 
 
 def vendor_options(viewer: Viewer, seen: list[dict[str, Any]]) -> list[str]:

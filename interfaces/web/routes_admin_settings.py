@@ -49,6 +49,7 @@ from interfaces.web.blueprint import bp, now, page, viewer_zone
 from interfaces.web.forms import INVALID, FormRefused, refusal
 from interfaces.web.parameters import reads
 from interfaces.web.session import Viewer, require_viewer
+from interfaces.web.vendor_terms_form import terms_section
 
 READERS = ("admin", "auditor")
 SECTION = "console.admin_settings"
@@ -283,8 +284,13 @@ def policy_versions(vendor: str) -> list[dict[str, Any]]:
 
 
 def _vendor_page(
-    viewer: Viewer, vendor: str, typed: dict[str, str] | None = None, refused: FormRefused | None = None
+    viewer: Viewer,
+    vendor: str,
+    typed: dict[str, str] | None = None,
+    refused: FormRefused | None = None,
+    terms: dict[str, Any] | None = None,
 ) -> str:
+    """`terms`: the "Vendor terms" section as `routes_vendor_terms` refused it (else as stored)."""
     policy = desk().get_policy(vendor)
     versions = policy_versions(vendor)
     asked = request.args.get("version", "") if request.method == "GET" else ""
@@ -308,6 +314,7 @@ def _vendor_page(
         clock_kinds=CLOCK_KINDS,
         weekdays=WEEKDAYS,
         always_open=ALWAYS_OPEN,
+        terms=terms if terms is not None else terms_section(vendor),
     )
 
 
