@@ -13,6 +13,7 @@ from application.reading import Reading
 from application.subscriptions import SubscriptionCommands
 from application.suggestions import SuggestionCommands
 from application.tokens import TokenCommands
+from application.vendor_terms import VendorTermsCommands
 from application.workarounds import WorkaroundCommands
 
 
@@ -21,6 +22,7 @@ class KaizenDesk(
     IssueCommands,
     MeetingCommands,
     FreezeWindows,
+    VendorTermsCommands,
     PeopleCommands,
     SuggestionCommands,
     PolicyCommands,

@@ -6,10 +6,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from application.attachments import AttachmentStore, Upload
 from application.context import Context, Receipt
 from application.errors import NotFound, StaleVersion
 from application.freeze_windows import FreezeWindows
 from application.people import PeopleCommands
+from application.vendor_terms import VendorTermsCommands
 from domain.access import authorise_issue
 from domain.errors import InvalidCommand
 from domain.issue import Issue
@@ -17,11 +19,12 @@ from domain.keys import ISSUE_PREFIX, aggregate_id
 from domain.vocabulary import Visibility
 
 
-class IssueCommands(FreezeWindows, PeopleCommands):
+class IssueCommands(FreezeWindows, VendorTermsCommands, PeopleCommands, AttachmentStore):
     """Issue commands. Built on `FreezeWindows` because `schedule_change` must ask it which freeze
     window covers the change, and on `PeopleCommands` because an assignee must be an active
     person or a group: the dependency is in the class itself, so no order of `KaizenDesk`'s
-    bases can leave a default in its place (one that answered "never frozen")."""
+    bases can leave a default in its place (one that answered "never frozen"). On
+    `VendorTermsCommands` because an escalation is judged under the vendor's terms."""
 
     def _issue(self, ctx: Context, key: str, action: str, mutate: Any) -> Receipt:
         issue_id: UUID = aggregate_id(key)
@@ -125,15 +128,62 @@ class IssueCommands(FreezeWindows, PeopleCommands):
             raise InvalidCommand("only administrators may post internal comments", "visibility")
         return self._issue(ctx, key, "comments", lambda i: i.comment(body, visibility, ctx.actor, self.now(ctx)))
 
-    def escalate(
-        self, ctx: Context, key: str, *, vendor: str, vendor_ticket: str, vendor_priority: str | None = None
+    def attach_to_issue(
+        self, ctx: Context, key: str, upload: Upload, *, comment: str | None = None, visibility: str = "public"
+    ) -> Receipt:
+        """Store the file's bytes (judged first: 413/415 write nothing), then record it, with its
+        optional comment, in one event; the receipt's `attachment` is the new file's facts."""
+        if visibility == Visibility.INTERNAL and ctx.actor.role not in ("admin", "system"):
+            raise InvalidCommand("only administrators may post internal comments", "visibility")
+        authorise_issue(ctx.actor, "attachments", self.get_issue(key))  # before any byte is written
+        return self._record_attachment(ctx, key, self.store_upload(upload), comment, visibility)
+
+    def _record_attachment(
+        self, ctx: Context, key: str, file: dict[str, Any], comment: str | None, visibility: str = "public"
     ) -> Receipt:
         return self._issue(
             ctx,
             key,
-            "escalate",
-            lambda i: i.escalate_to_vendor(vendor, vendor_ticket, vendor_priority, ctx.actor, self.now(ctx)),
+            "attachments",
+            lambda i: {"attachment_id": i.attach(file, comment or None, visibility, ctx.actor, self.now(ctx))},
         )
+
+    def report_with_attachment(self, ctx: Context, upload: Upload, **report: Any) -> Receipt:
+        """Report, with a file: the file is judged and stored first (a refused file reports
+        nothing), then the issue is reported and the file recorded on it. The receipt is the
+        report's."""
+        authorise_issue(ctx.actor, "report", None)
+        file = self.store_upload(upload)
+        receipt = self.report(ctx, **report)
+        self._record_attachment(Context(ctx.actor, at=ctx.at), receipt.key, file, None)
+        return receipt
+
+    def escalate(
+        self,
+        ctx: Context,
+        key: str,
+        *,
+        vendor: str,
+        vendor_ticket: str,
+        vendor_priority: str | None = None,
+        override_reason: str | None = None,
+    ) -> Receipt:
+        """Escalate under the vendor's terms; the month's incident count is saved with the issue
+        in one write (`application.vendor_terms`), so the quota counts each escalation once."""
+        issue_id: UUID = aggregate_id(key)
+
+        def attempt() -> Receipt:
+            issue = self._load(issue_id, Issue, f"issue {key}")
+            authorise_issue(ctx.actor, "escalate", issue)
+            if ctx.expected_version is not None and issue.version != ctx.expected_version:
+                raise StaleVersion(ctx.expected_version, issue.version)
+            at = self.now(ctx)
+            terms = self.escalation_terms(vendor, at)
+            issue.escalate_to_vendor(vendor, vendor_ticket, vendor_priority, ctx.actor, at, terms, override_reason)
+            count = self.count_incident(issue.vendor, issue.key, ctx.actor, at)
+            return self._commit(ctx, issue, count, kind="issue")
+
+        return self._retrying(ctx, attempt)
 
     def record_vendor_update(self, ctx: Context, key: str, *, message: str) -> Receipt:
         return self._issue(

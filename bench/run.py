@@ -20,7 +20,7 @@ from typing import Any
 from bench.common import emit, exit_cleanly_on_sigterm, loadavg, log, machine, pg_available, table
 
 RESULTS = Path(__file__).resolve().parent / "results"
-BENCHMARKS = ("command_path", "read_side", "memory", "sign_in")
+BENCHMARKS = ("command_path", "read_side", "memory", "sign_in", "work_desk", "checkpoints", "what_if", "attachments")
 
 
 def verdicts(results: dict[str, Any]) -> list[list[Any]]:
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=None, help="read side: log size (default 100000)")
     parser.add_argument("--issues", type=int, default=None, help="read side: issues for queries (default 100000)")
     parser.add_argument("--export-events", type=int, default=None, help="memory: events exported (default 100000)")
+    parser.add_argument("--checkpoint-events", type=int, default=None, help="checkpoints: log size (default 100000)")
     parser.add_argument("--store", choices=["postgres", "sqlite", "both"], default="both")
     parser.add_argument("--catch-up-only", action="store_true", help="read side: write, verify, rebuild, export only")
     args = parser.parse_args(argv)
@@ -131,6 +132,22 @@ def main(argv: list[str] | None = None) -> int:
             from bench import sign_in
 
             results[name] = sign_in.run(args.quick, engines)
+        elif name == "work_desk":
+            from bench import work_desk
+
+            results[name] = work_desk.run(args.quick, engines)
+        elif name == "checkpoints":
+            from bench import checkpoints
+
+            results[name] = checkpoints.run(args.quick, args.checkpoint_events, engines)
+        elif name == "what_if":
+            from bench import what_if
+
+            results[name] = what_if.run(args.quick, args.issues, engines)
+        elif name == "attachments":
+            from bench import attachments
+
+            results[name] = attachments.run(args.quick, engines)
         results["timings_s"][name] = round(time.perf_counter() - began, 1)
         log(f"{name} took {results['timings_s'][name]} s (load average {loadavg()})")
     results["timings_s"]["total"] = round(time.perf_counter() - started, 1)

@@ -23,6 +23,7 @@ READ_ALL = frozenset({"admin", "auditor", "system"})
 ISSUE_ACTIONS: dict[str, frozenset[str]] = {
     "report": frozenset({"reporter", "admin", "system"}),
     "comments": frozenset({"reporter", "admin", "vendor", "system"}),
+    "attachments": frozenset({"reporter", "admin", "vendor", "system"}),  # who may comment may attach
     "vendor-updates": frozenset({"vendor", "admin", "system"}),
     "wait": frozenset({"vendor", "admin", "system"}),  # a vendor only on the customer (Issue.wait)
     "affected": frozenset({"reporter", "admin", "system"}),
@@ -32,6 +33,7 @@ SUGGESTION_ACTIONS: dict[str, frozenset[str]] = {
     "suggest": frozenset({"reporter", "admin", "system"}),
     "votes": frozenset({"reporter", "admin", "system"}),
     "comments": frozenset({"reporter", "admin", "system"}),
+    "attachments": frozenset({"reporter", "admin", "system"}),  # who may comment may attach
 }
 ADMIN_ONLY = frozenset({"admin", "system"})
 

@@ -17,6 +17,7 @@ from domain.notification_rules import followers_of
 from domain.priority_matrix import impact_class_for, priority_for
 from domain.values import identifier, moment, optional_identifier, optional_text
 from domain.values import text as _text
+from domain.vendor_terms import EscalationTerms
 from domain.vocabulary import (
     ImpactClass,
     ImpactScope,
@@ -178,6 +179,7 @@ class Issue(KaizenAggregate):
             actor=actor,
             occurred_at=occurred_at,
         )
+        self._follow_vendor_label(actor, occurred_at)
 
     @event("Triaged")
     def _triaged(
@@ -214,6 +216,7 @@ class Issue(KaizenAggregate):
             actor=actor,
             occurred_at=occurred_at,
         )
+        self._follow_vendor_label(actor, occurred_at)
 
     @event("PriorityOverridden")
     def _priority_overridden(
@@ -287,23 +290,102 @@ class Issue(KaizenAggregate):
         )
         self.updated_at = occurred_at
 
+    # -- attachments ---------------------------------------------------------------------------
+    def attach(
+        self, file: dict[str, Any], comment: str | None, visibility: str, actor: Actor, occurred_at: datetime
+    ) -> str:
+        """Record a file (already stored under its sha256) on the issue, with an optional comment
+        it belongs to; the event names the file's sha256, so the hash chain covers its bytes."""
+        self._require(self.status != S.CLOSED, "attach a file to")
+        comment_id = None
+        if comment:
+            self.comment(comment, visibility, actor, occurred_at)
+            comment_id = self.comments[-1]["id"]
+        attachment_id = f"{self.key}-a{len(self.attachments) + 1}"
+        self._attachment_added(
+            attachment_id=attachment_id,
+            sha256=file["sha256"],
+            name=file["name"],
+            content_type=file["content_type"],
+            size=file["size"],
+            comment_id=comment_id,
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+        return attachment_id
+
+    @event("AttachmentAdded")
+    def _attachment_added(
+        self,
+        attachment_id: str,
+        sha256: str,
+        name: str,
+        content_type: str,
+        size: int,
+        comment_id: str | None,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        self.__dict__.setdefault("attachments", []).append(
+            {
+                "id": attachment_id,
+                "sha256": sha256,
+                "name": name,
+                "content_type": content_type,
+                "size": size,
+                "comment_id": comment_id,
+                "uploaded_by": actor.id,
+                "uploaded_at": occurred_at,
+            }
+        )
+        self.updated_at = occurred_at
+
     # -- vendor -------------------------------------------------------------------------------
     def escalate_to_vendor(
-        self, vendor: str, vendor_ticket: str, vendor_priority: str | None, actor: Actor, occurred_at: datetime
+        self,
+        vendor: str,
+        vendor_ticket: str,
+        vendor_priority: str | None,
+        actor: Actor,
+        occurred_at: datetime,
+        terms: EscalationTerms | None = None,
+        override_reason: str | None = None,
     ) -> None:
-        """Hand the issue to the vendor; this starts the vendor's SLA clocks."""
+        """Hand the issue to the vendor; this starts the vendor's SLA clocks.
+
+        Under the vendor's terms (`domain.vendor_terms`): an enforced label must be the vendor's
+        (and is filled in from the issue's priority when omitted, then follows it); beyond the
+        incident quota the escalation needs `override_reason`; a paid one records its fee."""
         self._require(self.status in ESCALATABLE, "escalate")
+        label = optional_identifier(vendor_priority or None, "vendor_priority", 100)
+        reason = optional_text(override_reason or None, "override_reason", 2000)
+        over_quota = terms is not None and terms.over_quota()
+        if terms is not None:
+            label = terms.vendor_label(label, str(self.priority))
+            if over_quota and reason is None:
+                raise TransitionRefused("escalate", str(self.status), f"{terms.quota_text()}; give override_reason")
         self._escalated(
             vendor=identifier(vendor, "vendor", 64).lower(),
             vendor_ticket=identifier(vendor_ticket, "vendor_ticket"),
-            vendor_priority=optional_identifier(vendor_priority or None, "vendor_priority", 100),
+            vendor_priority=label,
             actor=actor,
             occurred_at=occurred_at,
+            vendor_labels=dict(terms.labels) if terms is not None and terms.enforced else None,
+            fee=terms.fee_for(str(self.priority)) if terms is not None else None,
+            quota_override_reason=reason if over_quota else None,
         )
 
     @event("EscalatedToVendor")
     def _escalated(
-        self, vendor: str, vendor_ticket: str, vendor_priority: str | None, actor: Actor, occurred_at: datetime
+        self,
+        vendor: str,
+        vendor_ticket: str,
+        vendor_priority: str | None,
+        actor: Actor,
+        occurred_at: datetime,
+        vendor_labels: dict[str, str] | None = None,  # absent from events before vendor terms
+        fee: dict[str, str] | None = None,
+        quota_override_reason: str | None = None,
     ) -> None:
         self.vendor = vendor
         self.escalation = {
@@ -311,8 +393,39 @@ class Issue(KaizenAggregate):
             "vendor_ticket": vendor_ticket,
             "vendor_priority": vendor_priority,
             "escalated_at": occurred_at,
+            "vendor_labels": vendor_labels,
+            "fee": fee,
+            "quota_override_reason": quota_override_reason,
         }
         self.status = S.ESCALATED
+        self.updated_at = occurred_at
+
+    def _follow_vendor_label(self, actor: Actor, occurred_at: datetime) -> None:
+        """After a priority change: an escalation under enforced labels takes the new priority's."""
+        labels = (self.escalation or {}).get("vendor_labels")
+        if not labels or self.escalation is None:
+            return
+        label = labels.get(str(self.priority))
+        if label and label != self.escalation.get("vendor_priority"):
+            self._vendor_priority_changed(
+                vendor_priority=label,
+                previous_vendor_priority=self.escalation.get("vendor_priority"),
+                priority=str(self.priority),
+                actor=actor,
+                occurred_at=occurred_at,
+            )
+
+    @event("VendorPriorityChanged")
+    def _vendor_priority_changed(
+        self,
+        vendor_priority: str,
+        previous_vendor_priority: str | None,
+        priority: str,
+        actor: Actor,
+        occurred_at: datetime,
+    ) -> None:
+        if self.escalation is not None:
+            self.escalation = {**self.escalation, "vendor_priority": vendor_priority}
         self.updated_at = occurred_at
 
     def record_vendor_update(self, message: str, actor: Actor, occurred_at: datetime) -> None:
@@ -609,6 +722,12 @@ class Issue(KaizenAggregate):
     @property
     def outward_links(self) -> list[dict[str, Any]]:
         return [link for link in self.all_links if link["direction"] == OUTWARD]
+
+    @property
+    def attachments(self) -> list[dict[str, Any]]:
+        """Files recorded on the issue (snapshots taken before attachments existed have none)."""
+        files: list[dict[str, Any]] = self.__dict__.get("attachments") or []
+        return files
 
     @property
     def affected_people(self) -> list[str]:

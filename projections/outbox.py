@@ -25,7 +25,7 @@ from uuid import uuid5
 
 from domain.base import event_name
 from domain.keys import NAMESPACE
-from domain.notification_rules import NotificationFilter
+from domain.notification_rules import NotificationFilter, subscription_language
 from projections.store import Sql
 from projections.view import View, created_in, iso, originator
 
@@ -39,6 +39,13 @@ OUTBOX, ATTEMPTS = "notification_outbox", "notification_attempt"
 def delivery_id(subscription_id: str, position: int) -> str:
     """Deterministic, so a rebuild gives every delivery the id receivers already deduplicate on."""
     return str(uuid5(NAMESPACE, f"delivery:{subscription_id}:{position}"))
+
+
+def resolved_data(e: Any) -> dict[str, Any]:
+    """An `issue.resolved` notice: the resolution, and who follows the issue (the reporters of its
+    duplicates, the people who said "me too"; `domain.notification_rules.followers_of`), so a
+    receiver (a mail relay, a chat bot) tells them too. Events from before linked issues have none."""
+    return {"resolution": e.resolution, "followers": list(e.__dict__.get("followers") or [])}
 
 
 SUBJECT_COLUMNS = (
@@ -55,7 +62,7 @@ SUBJECT_COLUMNS = (
     "site",
 )
 MUTABLE = ("status", "status_before_wait", "priority", "vendor", "escalated_vendor")
-NOT_SUBJECT_EVENTS = ("Subscription.Created", "Subscription.Revoked", "SlaAlert.Raised")
+NOT_SUBJECT_EVENTS = ("Subscription.Created", "Subscription.Revoked", "SlaAlert.Raised", "CheckpointNotice.Published")
 CHUNK = 500  # ids per IN (...) list
 
 
@@ -158,13 +165,14 @@ class OutboxView(View):
             "Issue.WaitingStarted": self._waiting,
             "Issue.Resumed": self._resumed,
             "Issue.Resolved": lambda sql, e, p: self._change(
-                sql, e, p, "issue.resolved", {"resolution": e.resolution}, status="resolved", status_before_wait=None
+                sql, e, p, "issue.resolved", resolved_data(e), status="resolved", status_before_wait=None
             ),
             "Issue.Reopened": self._reopened,
             "Issue.Closed": lambda sql, e, p: self._change(sql, e, p, status="closed", status_before_wait=None),
             "Suggestion.Submitted": self._submitted,
             "Suggestion.Planned": self._planned,
             "SlaAlert.Raised": self._alert,
+            "CheckpointNotice.Published": self._checkpoint,
         }
 
     # -- subscriptions ----------------------------------------------------------------------------
@@ -180,7 +188,7 @@ class OutboxView(View):
                 d["kind"],
                 json.dumps(d["event_types"]),
                 json.dumps(d["filters"], sort_keys=True),
-                d["language"],
+                subscription_language(d["language"]),  # an old `zh` is zh-Hans
                 position,
             ),
         )
@@ -311,6 +319,14 @@ class OutboxView(View):
         }
         match = {"vendor": e.vendor, "priority": e.priority}
         self._notify(sql, e, position, [e.threshold], subject, None, data, match)
+
+    def _checkpoint(self, sql: Sql, e: Any, position: int) -> None:
+        """`audit.checkpoint`: the signed checkpoint itself, for an auditor to keep (it has no
+        issue, so a subscription filtered by vendor, priority, module or site does not take it)."""
+        subject = {"subject_kind": "audit", "key": "checkpoint", "title": f"log position {e.position}", "status": None}
+        subject |= {"priority": None, "vendor": None, "module": None, "site": None}
+        data = {k: getattr(e, k) for k in ("position", "root", "signed_at", "signature", "key_id")}
+        self._notify(sql, e, position, ["audit.checkpoint"], subject, None, data)
 
     # -- matching ---------------------------------------------------------------------------------
     def _subject(self, sql: Sql, aggregate_id: str) -> dict[str, Any] | None:

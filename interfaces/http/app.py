@@ -14,6 +14,7 @@ from adapters.store_probe import store_reachable
 from application.config import StoreSettings, store_settings
 from application.desk import KaizenDesk
 from interfaces.http import (
+    attachments,
     audit,
     compliance,
     improvement,
@@ -24,6 +25,8 @@ from interfaces.http import (
     people,
     subscriptions,
     suggestions,
+    uploads,
+    vendor_terms,
     workaround_register,
 )
 from interfaces.http.api import BEARER, create_api
@@ -102,6 +105,8 @@ def resource_blueprints() -> list[Blueprint]:
         workaround_register.blp,
         subscriptions.blp,
         people.blp,
+        attachments.blp,
+        vendor_terms.blp,
     ]
 
 
@@ -122,6 +127,7 @@ def create_app(settings: HttpSettings | None = None) -> Flask:
         if swagger_ui is not None:
             app.register_blueprint(assets_blueprint(swagger_ui))
         middleware.install(app)
+        uploads.install(app)  # after the body guard, before the console's CSRF check
         install_console(app, desk)  # the web console under /console (interfaces/web)
         if online and settings.run_projections:
             try:

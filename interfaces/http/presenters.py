@@ -58,6 +58,19 @@ def _comments(comments: list[dict[str, Any]], viewer: Actor) -> list[dict[str, A
     return [{**c, "at": utc(c.get("at"))} for c in comments if show_internal or str(c.get("visibility")) != INTERNAL]
 
 
+def attachments_view(aggregate: Issue | Suggestion, viewer: Actor) -> list[dict[str, Any]]:
+    """The files on an issue or suggestion; one posted with an internal comment only for those
+    who see internal comments."""
+    hidden = set()
+    if not sees_internal(viewer):
+        hidden = {c["id"] for c in aggregate.comments if str(c.get("visibility")) == INTERNAL}
+    return [
+        {**a, "uploaded_at": utc(a.get("uploaded_at"))}
+        for a in aggregate.attachments
+        if a.get("comment_id") not in hidden
+    ]
+
+
 def issue_view(issue: Issue, viewer: Actor) -> dict[str, Any]:
     """Every field of the contract's issue shape, internal comments only for those who may see them."""
     escalation = None
@@ -85,6 +98,7 @@ def issue_view(issue: Issue, viewer: Actor) -> dict[str, Any]:
         "escalation": escalation,
         "waiting_reason": issue.waiting_reason,
         "comments": _comments(issue.comments, viewer),
+        "attachments": attachments_view(issue, viewer),
         "vendor_updates": [{**u, "at": utc(u.get("at"))} for u in issue.vendor_updates],
         "workarounds": [
             {**w, "recorded_at": utc(w.get("recorded_at")), "retired_at": utc(w.get("retired_at"))}
@@ -136,6 +150,7 @@ def suggestion_view(suggestion: Suggestion, viewer: Actor) -> dict[str, Any]:
         "votes": suggestion.votes,
         "voted": viewer.id in suggestion.voters,
         "comments": _comments(suggestion.comments, viewer),
+        "attachments": attachments_view(suggestion, viewer),
         "merged_into": suggestion.merged_into,
         "merged_from": list(suggestion.merged_from),
         "review": {**review, "at": utc(review.get("at"))} if review else None,

@@ -16,17 +16,25 @@ from application.desk import KaizenDesk
 from interfaces.http.api import problem_from_http
 from interfaces.http.logs import get_logger
 from interfaces.web import (  # noqa: F401 (attach views)
+    routes_admin_settings,
+    routes_attachments,
     routes_auth,
     routes_compliance,
     routes_improvement,
     routes_issues,
+    routes_links,
+    routes_meetings,
     routes_people,
     routes_queue,
     routes_report,
+    routes_suggestions,
+    routes_vendor_terms,
+    routes_workarounds,
 )
 from interfaces.web.blueprint import DISABLED_KEY, bp, unrouted_page
+from interfaces.web.i18n import install as install_languages
 from interfaces.web.secret import console_secret, derive
-from interfaces.web.session import configure_sessions
+from interfaces.web.session import configure_sessions, language
 
 log = get_logger("kaizen.console")
 
@@ -38,6 +46,7 @@ def install_console(app: Flask, desk: KaizenDesk) -> None:
     if choice.key is None:
         app.extensions[DISABLED_KEY] = choice.source
         log.warning("console_disabled", reason=choice.source)
+    install_languages(app, language)  # Flask-Babel: the console's gettext catalogues
     app.register_blueprint(bp)
     app.register_error_handler(NotFound, _unrouted)
     app.register_error_handler(MethodNotAllowed, _unrouted)

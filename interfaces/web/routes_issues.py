@@ -22,7 +22,6 @@ blueprint checks the CSRF token of every POST before any route runs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
 
 from flask import request, url_for
@@ -70,7 +69,7 @@ from interfaces.http.schemas.issues import (
     WorkaroundSchema,
 )
 from interfaces.http.services import desk
-from interfaces.web.blueprint import bp, now, page
+from interfaces.web.blueprint import bp, now, page, viewer_zone
 from interfaces.web.chain import verify_chain
 from interfaces.web.charts import clock_timeline
 from interfaces.web.checkpoint import issue_checkpoint
@@ -83,8 +82,6 @@ LIST_FIELDS = ("status", "vendor", "priority", "module", "site", "breached", "te
 PAGE_SIZE = 50
 AUDIT_READERS = ("admin", "auditor")
 AXES = ("recorded", "occurred")
-AS_OF = query_time(default_timezone=UTC)
-"""The API's `?as_of=` field; the console's time input has no offset, so it means UTC."""
 
 
 @bp.get("/issues")
@@ -168,7 +165,8 @@ def _issue_page(viewer: Viewer, key: str, *, past: bool = False, form: FormState
 
 
 def _chosen_version(key: str, latest: int) -> tuple[int | None, str, str, str | None]:
-    """`?version=n`, or the version in force at `?as_of=` (a UTC date-time) on `?axis=`.
+    """`?version=n`, or the version in force at `?as_of=` on `?axis=`: the API's time field,
+    where a time without an offset (the console's input has none) is in the viewer's zone.
 
     Returns (version, as_of as typed, axis, a notice for the page); a time before the issue
     existed is a notice on the current version, not an error page.
@@ -179,13 +177,13 @@ def _chosen_version(key: str, latest: int) -> tuple[int | None, str, str, str | 
     as_of_text = request.args.get("as_of", "").strip()
     if as_of_text:
         try:
-            when = AS_OF.deserialize(as_of_text)
+            when = query_time(default_timezone=viewer_zone()[0]).deserialize(as_of_text)
         except ValidationError:
-            return None, as_of_text[:40], axis, "Write the time as YYYY-MM-DDTHH:MM (UTC), between 1970 and 2200."
+            return None, as_of_text[:40], axis, "Write the time as YYYY-MM-DDTHH:MM, between 1970 and 2200."
         try:
             return desk().version_as_of(key, when, axis), as_of_text, axis, None
         except NotFound:
-            return None, as_of_text, axis, f"{key} did not exist yet at {as_of_text} UTC; showing the latest version."
+            return None, as_of_text, axis, "The issue did not exist yet at that time; showing the latest version."
     raw = request.args.get("version", "").strip()
     if not raw:
         return None, "", axis, None
@@ -217,8 +215,9 @@ COMMANDS: dict[str, tuple[type[Schema], Call]] = {
     "affected": (NoBodySchema, lambda d, ctx, key, body: d.mark_affected(ctx, key)),
     "links": (LinkSchema, lambda d, ctx, key, body: d.link_issue(ctx, key, **body)),
 }
-ORDER = (*COMMANDS, "retire")
-"""The page's commands in the API's order; `retire` is a form on each workaround."""
+ORDER = (*COMMANDS, "retire", "attachments")
+"""The page's commands in the API's order; `retire` is a form on each workaround, `attachments`
+(**Attach file**) a multipart form of its own (routes_attachments)."""
 
 
 def may(viewer: Viewer, command: str) -> bool:

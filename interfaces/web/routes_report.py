@@ -29,6 +29,7 @@ from flask.typing import ResponseReturnValue
 
 from application.context import Context
 from domain.access import ISSUE_ACTIONS, SUGGESTION_ACTIONS
+from domain.attachment_types import AttachmentRefused
 from domain.priority_matrix import impact_class_for, priority_for
 from domain.vocabulary import KNOWN_VENDORS, ImpactScope, IssueStatus, Module, Urgency
 from interfaces.http import metrics
@@ -36,6 +37,7 @@ from interfaces.http.reading import read_side
 from interfaces.http.schemas.issues import ReportSchema
 from interfaces.http.schemas.suggestions import SubmitSchema
 from interfaces.http.services import desk
+from interfaces.http.uploads import takes_upload, upload_from_request
 from interfaces.web.blueprint import bp, now, page
 from interfaces.web.forms import FormRefused, form_data, refusal
 from interfaces.web.parameters import reads
@@ -143,15 +145,25 @@ def report_form() -> ResponseReturnValue:
 
 
 @bp.post("/issues/new")
+@takes_upload
 def report_submit() -> ResponseReturnValue:
-    """**Preview** re-renders with the priority; **Report issue** reports, as POST /issues does."""
+    """**Preview** re-renders with the priority; **Report issue** reports, as POST /issues does;
+    with a file chosen, the file is attached right after (`desk.report_with_attachment`: a
+    refused file, 413 or 415, reports nothing)."""
     viewer = require_writer()
     typed = _typed(REPORT_FIELDS)
     if "preview" in request.form:
         return _report_page(viewer, typed, preview=True)
     try:
         body = form_data(ReportSchema)
-        receipt = desk().report(Context(viewer.actor), **body)
+        chosen = request.files.get("file")
+        if chosen is not None and chosen.filename:
+            receipt = desk().report_with_attachment(Context(viewer.actor), upload_from_request(), **body)
+        else:
+            receipt = desk().report(Context(viewer.actor), **body)
+    except AttachmentRefused as exc:
+        shown = FormRefused(str(exc), {"file": [str(exc)]}, exc.status)
+        return _report_page(viewer, typed, refused=shown, status=shown.status)
     except Exception as exc:  # refusal() re-raises what the API would not answer with a 4xx
         shown = refusal(exc)
         return _report_page(viewer, typed, refused=shown, status=shown.status)

@@ -93,6 +93,7 @@ class Console:
     tokens: dict[str, str]
     token_ids: dict[str, str]
     desk: KaizenDesk
+    app: Any = None  # the Flask app served (its url_map lists the console's pages)
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -182,7 +183,7 @@ def console(console_store: str) -> Iterator[Console]:
     store = "sqlite" if url.startswith("sqlite") else "postgres"
     try:
         services.read.wait_for(int(services.desk.recorder.max_notification_id() or 0), timeout=30)
-        yield Console(f"http://127.0.0.1:{server.server_port}", store, tokens, token_ids, services.desk)
+        yield Console(f"http://127.0.0.1:{server.server_port}", store, tokens, token_ids, services.desk, app)
     finally:
         server.shutdown()
         thread.join(timeout=10)

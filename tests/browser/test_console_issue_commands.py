@@ -138,7 +138,7 @@ def test_the_vendor_records_an_update_and_asks_the_customer(open_as: Any, consol
     sap = open_as("sap")
     sap.goto(console.url(f"/console/issues/{key}"))
     offered = sorted(sap.eval_on_selector_all("form.command-form", "fs => fs.map(f => f.dataset.command)"))
-    assert offered == ["comments", "vendor-updates", "wait"]
+    assert offered == ["attachments", "comments", "vendor-updates", "wait"]  # who may comment may attach
 
     command(sap, "vendor-updates", {"message": "Apply SAP note 3141592 and rerun FAGL_FCV."})
     said = sap.locator("section.conversation li.said[data-kind='vendor_update']")

@@ -90,7 +90,9 @@ def test_issue_timeline_versions_and_chain(open_as: Any, console: Any, shoot: An
     events = page.locator("table.events tbody tr")
     assert events.count() == latest
     first = events.first.locator("td").all_inner_texts()
-    assert first[0] == "Reported" and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", first[3])
+    assert first[0] == "Reported" and re.search(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d Asia/Hong_Kong", first[3]
+    )  # the viewer's zone, named
     shoot(page, "issue")
 
     slider = page.locator("#version")

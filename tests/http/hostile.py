@@ -9,6 +9,7 @@ or split a header. The fuzz tests draw from them for every query parameter of ev
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -174,7 +175,7 @@ NAMES = {
     "integer": ("after", "min_position", "limit", "version"),
     "cursor": ("cursor",),
     "quarter": ("quarter",),
-    "text": ("text", "site", "reporter", "vendor", "owner"),
+    "text": ("text", "site", "reporter", "vendor", "owner", "key"),
     "target": ("next",),
     "within": ("within",),
 }
@@ -289,6 +290,14 @@ def seed(app: Flask) -> World:
         "/api/v1/subscriptions", {"kind": "email", "target": "ops@example.com", "events": ["issue.reported"]}
     )
     api.post("/api/v1/groups", {"id": "finance", "name": "Finance", "kind": "department"})
+    terms = {"labels_enforced": True, "labels": {"P1": "Very High", "P2": "High", "P3": "Medium", "P4": "Low"}}
+    api.client.put("/api/v1/vendors/sap/terms", json=terms, headers=api.headers("admin", None))  # a version 1
+    attached = api.client.post(
+        f"/api/v1/issues/{key}/attachments",
+        data={"file": (io.BytesIO(b"qty,sku\n1,A\n"), "count.csv", "text/csv")},
+        content_type="multipart/form-data",
+        headers=api.headers("admin", None),
+    )
     last = api.post(f"/api/v1/issues/{key}/comments", {"body": "seen"})
     position = int(last.headers["X-Event-Position"])
     app.extensions["kaizen"].read.wait_for(position, 10)
@@ -304,6 +313,7 @@ def seed(app: Flask) -> World:
         "secret": "x" * 43,
         "person_id": PARTIES["reporter"][1],
         "group_id": "finance",
+        "attachment_id": attached.get_json()["id"],
     }
     world = World(app, api, paths)
     world.consoles = {party: sign_in(app, party) for party in CONSOLE_PARTIES}

@@ -213,12 +213,14 @@ def test_sign_in_still_returns_to_the_page_that_asked(world: World) -> None:
 
 
 def test_a_console_url_that_no_page_has_is_a_console_page_and_the_api_keeps_problem_json(world: World) -> None:
-    for path in ("/console/issues/KZ-1/x", "/console/issues/a%2Fb", "/console/nowhere"):
+    for path in ("/console/issues/KZ-1/x/y/z", "/console/issues/a%2Fb%2Fc%2Fd", "/console/nowhere"):
         answer = world.consoles["admin"].get(path)
         assert (answer.status_code, answer.mimetype) == (404, "text/html"), path
         assert 'class="lede"' in answer.text and "Back to the console" in answer.text
     refused = world.consoles["admin"].delete("/console/compliance")
     assert (refused.status_code, refused.mimetype) == (405, "text/html")
+    command = world.consoles["admin"].get("/console/issues/KZ-1/triage")  # a command is posted, not opened
+    assert (command.status_code, command.mimetype) == (405, "text/html")
     api = world.api.get(f"{V1}/nowhere")
     assert (api.status_code, api.mimetype) == (404, "application/problem+json")
     assert world.api.client.delete(f"{V1}/issues").mimetype == "application/problem+json"

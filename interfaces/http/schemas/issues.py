@@ -16,6 +16,7 @@ from domain.vocabulary import (
     WaitingOn,
     WorkaroundKind,
 )
+from interfaces.http.schemas.attachments import AttachmentSchema
 from interfaces.http.schemas.common import (
     BoundedDate,
     FlatList,
@@ -74,6 +75,7 @@ class EscalateSchema(StrictSchema):
     vendor = vendor_field(required=True)
     vendor_ticket = text(NAME, required=True, metadata={"example": "SAP incident 0020751234"})
     vendor_priority = text(100, metadata={"example": "Very High"})
+    override_reason = text(REASON, metadata={"description": "why an escalation beyond the incident quota is made"})
 
 
 class VendorUpdateSchema(StrictSchema):
@@ -155,6 +157,16 @@ class EscalationOutSchema(Schema):
     vendor_ticket = fields.String(required=True)
     vendor_priority = fields.String(allow_none=True)
     escalated_at = out_datetime(required=True)
+    vendor_labels = fields.Dict(
+        keys=fields.String(), values=fields.String(), allow_none=True, metadata={"description": "labels it follows"}
+    )
+    fee = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={"example": {"amount": "500.00", "currency": "USD"}},
+    )
+    quota_override_reason = fields.String(allow_none=True)
 
 
 class VendorUpdateOutSchema(Schema):
@@ -223,6 +235,7 @@ class IssueSchema(Schema):
     closed_at = out_datetime(allow_none=True)
     reopen_count = fields.Integer(required=True)
     links = fields.List(fields.Nested(LinkOutSchema), required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
     affected_count = fields.Integer(required=True, metadata={"description": 'people who said "me too"'})
     affected = fields.Boolean(required=True, metadata={"description": 'whether the caller said "me too"'})
     affected_people = fields.List(
