@@ -33,6 +33,11 @@ ORDER = {
 }
 CHUNK = 500
 PRIORITIES = ("P1", "P2", "P3", "P4")
+FEW = 2000
+"""Up to this many matching issues, each one's next due time is computed and they are sorted
+(cost grows with the tab); beyond it the clocks' due-time index is walked instead (cost grows
+with how deep the page's issues sit among the running clocks). The unassigned tab of a busy
+desk is the first kind, All open the second (bench/work_desk.py)."""
 
 
 def work_queue(
@@ -82,7 +87,18 @@ def work_queue(
             ).fetchall()
             more = len(found) > limit
             rows = [dict(row) for row in found[:limit]]
-        else:
+        elif _matching(sql, where, params) <= FEW:  # a narrow tab: sort its few issues outright
+            next_due = (
+                f"(SELECT MIN(c.due_at) FROM sla_clock c WHERE c.issue_key = issue_list.key AND {RUNNING}{clock_scope})"
+            )
+            found = sql.execute(
+                f"SELECT * FROM (SELECT seq, {', '.join(COLUMNS)}, {next_due} AS next_due FROM issue_list"
+                f" WHERE {where}) queue ORDER BY {ORDER[sort]} LIMIT ?",
+                (*clock_params, *params, limit + 1),
+            ).fetchall()
+            more = len(found) > limit
+            rows = [dict(row) for row in found[:limit]]
+        else:  # a wide one: walk the clocks in due order until the page is full
             found_rows: list[dict[str, Any]] = []
             for priority in (None,) if sort == "due" else PRIORITIES:
                 scope = f"{where} AND issue_list.priority = ?" if priority else where
@@ -94,6 +110,11 @@ def work_queue(
             rows = found_rows[:limit]
         clocks = _running_clocks(sql, [row["key"] for row in rows], clock_scope, clock_params)
     return [_shaped(row, clocks.get(row["key"], []), now, at_risk_fraction) for row in rows], more
+
+
+def _matching(sql: Sql, where: str, params: list[Any]) -> int:
+    """How many issues the tab holds (the status and assignee indexes answer it)."""
+    return int(sql.execute(f"SELECT COUNT(*) FROM issue_list WHERE {where}", params).scalar() or 0)
 
 
 def _by_due(

@@ -3,9 +3,11 @@
 One server per store and test session (werkzeug in a thread, on a free 127.0.0.1 port): a fresh
 SQLite file and a fresh PostgreSQL database, each holding the small demo, an SLA policy
 published twice, a scheduled meeting and one person per role with a known password (`PEOPLE`);
-one headless Chromium. Every browser test module is in the xdist group "browser", so they share
-those servers and the browser in a single worker; pytest runs every test against one store,
-then the other. Time is fixed (`NOW`), so figures and screenshots are repeatable.
+one headless Chromium. Every browser test module is in one of two xdist groups, "browser" (the
+reading pages, people and sign-in) and "browser-desk" (the work desk's forms and the whole
+loop): the modules of a group share those servers and the browser in one worker, and the two
+groups run on the two cores side by side, each with servers of its own. pytest runs every test
+against one store, then the other. Time is fixed (`NOW`), so figures and screenshots are repeatable.
 
 People sign in as a person would, with their login and password through the sign-in form;
 pasting a token is the administrators' fallback and has tests of its own. The demo may or may

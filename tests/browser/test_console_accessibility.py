@@ -18,7 +18,7 @@ from domain.actor import SYSTEM, Actor
 from tests.browser.accessibility import assert_accessible, require_axe
 from tests.browser.conftest import ADMIN, Console
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-desk")  # the work desk: its own worker (tests/browser/conftest.py)
 
 REPORTER = Actor("cherry.mak", "reporter")
 PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")

@@ -15,7 +15,7 @@ from domain.actor import Actor
 from tests.browser.conftest import Console
 from tests.browser.test_console_report import head, press
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-desk")  # the work desk: its own worker (tests/browser/conftest.py)
 
 CLERK = Actor("cherry.mak", "reporter")
 

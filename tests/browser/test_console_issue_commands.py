@@ -16,7 +16,7 @@ from application.context import Context
 from domain.actor import Actor
 from tests.browser.conftest import ADMIN, Console
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-desk")  # the work desk: its own worker (tests/browser/conftest.py)
 
 REPORTER = Actor("cherry.mak", "reporter")
 

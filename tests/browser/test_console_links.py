@@ -17,7 +17,7 @@ from domain.actor import Actor
 from tests.browser.conftest import Console
 from tests.browser.test_console_report import head, press, until_listed
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-desk")  # the work desk: its own worker (tests/browser/conftest.py)
 
 COLLEAGUE = Actor("dewi.lestari", "reporter")
 

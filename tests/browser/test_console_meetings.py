@@ -17,7 +17,7 @@ from application.context import Context
 from domain.actor import Actor
 from tests.browser.conftest import PEOPLE, Console, sign_in_with_password
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-desk")  # the work desk: its own worker (tests/browser/conftest.py)
 
 REPORTER = Actor(PEOPLE["reporter"].login, "reporter")
 MEETING_PAGE = re.compile(r"/console/meetings/(MT-[0-9]+)(#.*)?$")

@@ -18,7 +18,7 @@ from application.context import Context
 from domain.actor import Actor
 from tests.browser.conftest import PEOPLE, Console
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-desk")  # the work desk: its own worker (tests/browser/conftest.py)
 
 REPORTER = Actor(PEOPLE["reporter"].login, "reporter")
 SUGGESTION_PAGE = re.compile(r"/console/suggestions/(SG-[0-9]+)$")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.browser.conftest import Console
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-desk")  # the work desk: its own worker (tests/browser/conftest.py)
 
 
 def press(page: Any, selector: str) -> Any:

@@ -27,7 +27,7 @@ from application.context import Context
 from domain.actor import SYSTEM
 from tests.browser.conftest import NOW, Console, KnownPerson, ensure_person
 
-pytestmark = pytest.mark.xdist_group("browser")
+pytestmark = pytest.mark.xdist_group("browser-desk")  # the work desk: its own worker (tests/browser/conftest.py)
 
 ISSUE_PAGE = re.compile(r"/console/issues/(KZ-\d+)")
 SUGGESTION_PAGE = re.compile(r"/console/suggestions/(SG-\d+)")

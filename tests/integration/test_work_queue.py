@@ -1,7 +1,7 @@
 """The work queue's order, on both stores, against the rule written out by hand: next due time
 first (the earliest due time among an issue's running clocks), issues with no running clock
-after them in report order; by priority, the same within each priority. The query reads the
-clocks' due-time index a page at a time, so the test crosses page boundaries with small limits."""
+after them in report order; by priority, the same within each priority. The wide-tab query
+reads the clocks' due-time index a page at a time, so the test crosses pages with small limits."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from application.config import store_settings
 from application.desk import KaizenDesk
+from projections import work_queue as queue_module
 from projections.catalogue import all_views
 from projections.runner import ProjectionRunner
 from projections.store import ViewStore
@@ -44,10 +45,14 @@ def expected(store: ViewStore, by_priority: bool) -> list[str]:
     return [i["key"] for i in sorted(open_issues, key=order)]
 
 
+@pytest.mark.parametrize("walk", [True, False], ids=["index-walk", "sorted-outright"])
 @pytest.mark.parametrize("sort", ["due", "priority"])
 def test_the_queue_is_in_next_due_order_across_pages(
-    desk: KaizenDesk, store_url: str, clock: FakeClock, sort: str
+    desk: KaizenDesk, store_url: str, clock: FakeClock, sort: str, walk: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Both ways of reading the queue (a wide tab walks the clocks' index, a narrow one sorts
+    its issues outright: `work_queue.FEW`) give the order written out by hand."""
+    monkeypatch.setattr(queue_module, "FEW", -1 if walk else 10_000)
     enrol_assignees(desk, "admin-wong")
     rng = random.Random(11)
     clock.now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
