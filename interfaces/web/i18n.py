@@ -79,6 +79,14 @@ def translator(code: str) -> Callable[..., str]:
     return t
 
 
+def t(text: str, **values: Any) -> str:
+    """`text` in the current request's language, placeholders filled after translating: for
+    messages built on the server (flashed notices), which the page then shows as they are."""
+    from flask_babel import gettext
+
+    return fill(gettext(text), values)
+
+
 def translate(text: str, lang: str, **values: Any) -> str:
     """`text` in `lang` (English when there is no entry), with its placeholders filled."""
     return translator(lang)(text, **values)

@@ -47,6 +47,7 @@ from interfaces.http.subscriptions import CreateSubscriptionSchema
 from interfaces.web import times
 from interfaces.web.blueprint import bp, now, page, viewer_zone
 from interfaces.web.forms import INVALID, FormRefused, refusal
+from interfaces.web.i18n import t
 from interfaces.web.parameters import reads
 from interfaces.web.session import Viewer, require_viewer
 from interfaces.web.vendor_terms_form import terms_section
@@ -350,7 +351,14 @@ def save_policy(vendor: str) -> ResponseReturnValue:
         shown = placed(refusal(exc), inputs)
         return Response(_vendor_page(viewer, vendor, typed, shown), status=shown.status)
     metrics.command_accepted(receipt.kind, "sla-policy")
-    flash(f"Version {desk().get_policy(vendor).version} of the {vendor} policy was published.", "ok")
+    flash(
+        t(
+            "Version {version} of the {vendor} policy was published.",
+            version=desk().get_policy(vendor).version,
+            vendor=vendor,
+        ),
+        "ok",
+    )
     return redirect(url_for("console.admin_vendor", vendor=vendor), code=303)
 
 
@@ -406,7 +414,7 @@ def add_freeze_window() -> ResponseReturnValue:
     except Exception as exc:
         shown = placed(refusal(exc), {f"{where}.{k}": k for k in FREEZE_FIELDS})
         return Response(_freeze_page(viewer, typed, shown), status=shown.status)
-    flash(f"Freeze window {window['name']} was added.", "ok")
+    flash(t("Freeze window {name} was added.", name=window["name"]), "ok")
     return redirect(url_for("console.freeze_windows"), code=303)
 
 
@@ -424,7 +432,7 @@ def remove_freeze_window() -> ResponseReturnValue:
     except Exception as exc:
         shown = FormRefused(str(exc), {"_schema": [str(exc)]}, 404) if isinstance(exc, Problem) else refusal(exc)
         return Response(_freeze_page(viewer, {}, shown), status=shown.status)
-    flash(f"Freeze window {name} was removed.", "ok")
+    flash(t("Freeze window {name} was removed.", name=name), "ok")
     return redirect(url_for("console.freeze_windows"), code=303)
 
 
@@ -508,5 +516,5 @@ def revoke_subscription(subscription_id: str) -> ResponseReturnValue:
         shown = refusal(exc)
         return Response(_subscriptions_page(viewer, row_error=(subscription_id, shown.detail)), status=shown.status)
     metrics.command_accepted(receipt.kind, "revoke")
-    flash(f"Subscription {subscription_id} was revoked.", "ok")
+    flash(t("Subscription {id} was revoked.", id=subscription_id), "ok")
     return redirect(url_for("console.admin_subscriptions"), code=303)

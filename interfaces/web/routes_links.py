@@ -28,6 +28,7 @@ from interfaces.http.services import desk
 from interfaces.web import routes_issues, routes_report
 from interfaces.web.blueprint import bp
 from interfaces.web.forms import form_data, refusal
+from interfaces.web.i18n import t
 from interfaces.web.session import require_writer
 
 
@@ -58,5 +59,5 @@ def mark_affected(key: str) -> ResponseReturnValue:
         return make_response(routes_report.my_issues(), shown.status)
     if not receipt.replayed:
         metrics.command_accepted(receipt.kind, "affected")
-    flash(f"Me too: you are recorded as affected by {key}. You will hear when it is resolved.", "ok")
+    flash(t("Me too: you are recorded as affected by {key}. You will hear when it is resolved.", key=key), "ok")
     return redirect(url_for("console.my_issues"), code=303)

@@ -40,6 +40,7 @@ from interfaces.http.services import desk
 from interfaces.http.uploads import takes_upload, upload_from_request
 from interfaces.web.blueprint import bp, now, page
 from interfaces.web.forms import FormRefused, form_data, refusal
+from interfaces.web.i18n import t
 from interfaces.web.parameters import reads
 from interfaces.web.session import Viewer, require_viewer, require_writer
 from projections.issue_duplicates import similar_open_issues as shared_similar_open_issues
@@ -232,7 +233,7 @@ def suggestion_submit() -> ResponseReturnValue:
         shown = refusal(exc)
         return _suggestion_page(typed, shown, shown.status)
     metrics.command_accepted(receipt.kind, "suggest")
-    flash(f"Suggestion {receipt.key} was submitted.", "ok")
+    flash(t("Suggestion {key} was submitted.", key=receipt.key), "ok")
     if "console.suggestion" in current_app.view_functions:
         return redirect(url_for("console.suggestion", key=receipt.key), code=303)
     return redirect(url_for("console.suggestions", sort="recent", min_position=receipt.position or None), code=303)

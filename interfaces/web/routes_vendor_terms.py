@@ -23,6 +23,7 @@ from interfaces.http.services import desk
 from interfaces.http.vendor_terms import TermsSchema
 from interfaces.web.blueprint import bp
 from interfaces.web.forms import INVALID, FormRefused, refusal
+from interfaces.web.i18n import t
 from interfaces.web.routes_admin_settings import _admin, _expected_version, _vendor, _vendor_page, placed
 from interfaces.web.vendor_terms_form import terms_document, terms_section
 
@@ -44,5 +45,12 @@ def save_vendor_terms(vendor: str) -> ResponseReturnValue:
         shown = placed(refusal(exc), inputs)
         return Response(_vendor_page(viewer, vendor, terms=terms_section(vendor, typed, shown)), status=shown.status)
     metrics.command_accepted(receipt.kind, "vendor-terms")
-    flash(f"Version {desk().get_vendor_terms(vendor).version} of the {vendor} terms was saved.", "ok")
+    flash(
+        t(
+            "Version {version} of the {vendor} terms was saved.",
+            version=desk().get_vendor_terms(vendor).version,
+            vendor=vendor,
+        ),
+        "ok",
+    )
     return redirect(url_for("console.admin_vendor", vendor=vendor) + "#h-terms", code=303)
