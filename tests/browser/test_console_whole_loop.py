@@ -100,6 +100,8 @@ def test_the_whole_loop_in_the_browser(open_as: Any, console: Console, shoot: An
     reported = clerk.locator("dl.facts").inner_text()
     assert zone in reported, "the times name the reader's zone"
 
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # the browser fixture has checked it is there
+
     # 2. A second clerk types the same problem, finds it listed and presses Me too.
     second = open_as(cast["second"])
     second.goto(console.url("/console/issues/new"))
@@ -110,8 +112,10 @@ def test_the_whole_loop_in_the_browser(open_as: Any, console: Console, shoot: An
         try:
             listed.wait_for(timeout=1500)
             break
-        except Exception:
+        except PlaywrightTimeout:  # not listed yet: type it again
             continue
+    else:
+        raise AssertionError(f"{key} was never listed as a possible duplicate")
     assert (
         press(second, f"#duplicates li:has(a[href$='/console/issues/{key}']) button[data-action=affected]").status
         == 303
