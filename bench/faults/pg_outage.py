@@ -156,7 +156,10 @@ def run(
             server.stop()
         verdict = check(url, result["ledger"])
     timeline = result["timeline"]
-    during = Counter(outcome for sent, answered, outcome in timeline if down_at <= answered <= up_at)
+    # A request overlaps the outage if it was sent before the database came back and answered
+    # after it went away: on a loaded machine, requests in flight when it went away may wait out
+    # the whole outage on the pool, and their 503s arrive just after it.
+    during = Counter(outcome for sent, answered, outcome in timeline if sent <= up_at and answered >= down_at)
     waits = [answered - sent for sent, answered, outcome in timeline if down_at <= sent <= up_at]
     ok_after = [answered for sent, answered, outcome in timeline if answered > up_at and outcome.startswith("2")]
     recovery = (min(ok_after) - up_at) if ok_after else None
