@@ -5,7 +5,8 @@ Pages and the API calls they mirror:
 - /console/suggestions/<key>: GET /suggestions/{key} and GET /suggestions/{key}/history
 - POST /console/suggestions/<key>/<command>: POST /suggestions/{key}/<command> for `votes`,
   `comments`, `merge`, `review`, `decision`, `implemented`, `reward`; `withdraw-vote` is
-  DELETE /suggestions/{key}/votes (an HTML form cannot send DELETE)
+  DELETE /suggestions/{key}/votes (an HTML form cannot send DELETE); **Attach file**
+  (`attachments`, a multipart form) is in routes_attachments
 
 Visibility is the API's: every role but vendors reads suggestions (a vendor gets the 404 the API
 gives); who voted and who was rewarded with how much only administrators and auditors see
@@ -90,7 +91,7 @@ SITE_CURRENCIES = {
 default only; any ISO 4217 code the domain accepts (`domain.money`) can still be chosen."""
 
 
-def _check_key(key: str) -> None:
+def check_key(key: str) -> None:
     if not KEY_PATTERN.match(key) or not key.startswith("SG-"):
         raise Problem(404, "no such suggestion")
 
@@ -102,7 +103,8 @@ def may(viewer: Viewer, command: str) -> bool:
 
 
 def offered(viewer: Viewer) -> tuple[str, ...]:
-    return tuple(c for c in COMMANDS if may(viewer, c))
+    """The commands whose forms the page shows (**Attach file** is routes_attachments')."""
+    return tuple(c for c in (*COMMANDS, "attachments") if may(viewer, c))
 
 
 @bp.get("/suggestions/<key>")
@@ -110,7 +112,7 @@ def offered(viewer: Viewer) -> tuple[str, ...]:
 def suggestion(key: str) -> str:
     """The suggestion now: votes, the conversation, review, decision, rewards and history."""
     viewer = require_viewer()
-    _check_key(key)
+    check_key(key)
     return _suggestion_page(viewer, key)
 
 
@@ -180,15 +182,28 @@ def suggestion_command(key: str, command: str) -> ResponseReturnValue:
     if command not in COMMANDS:
         raise Problem(404, f"the suggestion page has no command {command[:40]}")
     viewer = require_writer()
-    _check_key(key)
+    check_key(key)
     if not may(viewer, command):  # the domain's own refusal; nothing is read or written
         raise Problem(403, f"role {viewer.role} may not {ACTION.get(command, command)} suggestions")
     schema, read, call = COMMANDS[command]
+    return run_suggestion_command(
+        viewer, key, command, lambda: read(schema), lambda ctx, body: call(desk(), ctx, key, body)
+    )
+
+
+def run_suggestion_command(
+    viewer: Viewer,
+    key: str,
+    command: str,
+    read: Callable[[], dict[str, Any]],
+    call: Callable[[Context, dict[str, Any]], Receipt],
+) -> ResponseReturnValue:
+    """Run one command the viewer may perform: back to the page, or the refusal beside its form."""
     return run_command(
         viewer,
         command,
-        lambda: read(schema),
-        lambda ctx, body: call(desk(), ctx, key, body),
+        read,
+        call,
         permitted=True,
         refused_page=lambda state: _suggestion_page(viewer, key, state),
         done_url=lambda _receipt: url_for("console.suggestion", key=key),

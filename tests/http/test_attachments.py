@@ -283,3 +283,28 @@ def test_a_file_of_several_mib_goes_through_in_chunks(api: Api) -> None:
     body = upload(api, f"/api/v1/issues/{key}/attachments", data, "scan.pdf", "application/pdf").get_json()
     assert body["size"] == len(data) and body["sha256"] == hashlib.sha256(data).hexdigest()
     assert api.get(f"/api/v1/attachments/{body['id']}", as_="reporter").data == data
+
+
+def test_console_attach_file_on_a_suggestion_page(console_api: Api) -> None:
+    api = console_api
+    key = api.submit()
+    client = signed_in(api, "reporter")
+    page = client.get(f"/console/suggestions/{key}").text
+    assert 'data-action="attachments"' in page
+    refused = {
+        "csrf": console_csrf(client, f"/console/suggestions/{key}"),
+        "comment": "kept",
+        "file": (io.BytesIO(PDF), "s.png", "image/png"),
+    }
+    answer = client.post(f"/console/suggestions/{key}/attachments", data=refused, content_type="multipart/form-data")
+    assert answer.status_code == 415 and ">kept</textarea>" in answer.text
+    form = {
+        "csrf": console_csrf(client, f"/console/suggestions/{key}"),
+        "file": (io.BytesIO(png_bytes()), "label.png", "image/png"),
+    }
+    answer = client.post(f"/console/suggestions/{key}/attachments", data=form, content_type="multipart/form-data")
+    assert answer.status_code == 303, answer.text
+    assert f'data-thumbnail="{key}-a1"' in client.get(f"/console/suggestions/{key}").text
+    assert [a["name"] for a in api.get(f"/api/v1/suggestions/{key}", as_="reporter").get_json()["attachments"]] == [
+        "label.png"
+    ]
