@@ -122,7 +122,11 @@ class DeskBase(Application[UUID]):
         return aggregate
 
     def _replayed(self, ctx: Context) -> Receipt | None:
-        """The stored answer for a retried Idempotency-Key, or None on first use."""
+        """The stored answer for a retried Idempotency-Key (or a companion's), or None on first use."""
+        if ctx.companion is not None:
+            done = ctx.companion.recorded()
+            if done is not None:
+                return done
         if not ctx.idempotency_key:
             return None
         try:
@@ -180,6 +184,8 @@ class DeskBase(Application[UUID]):
                     occurred_at=self.now(ctx),
                 )
             )
+        if ctx.companion is not None:
+            objects.append(ctx.companion.record(receipt))
         recordings = self.save(*objects)
         position = max((r.notification.id for r in recordings), default=None)
         result = Receipt(

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from domain.actor import Actor
+
+
+class Companion(Protocol):
+    """A record saved in the same write as a command's own aggregates, which also tells whether
+    the command already happened: the mail intake's record of the message that caused it.
+
+    Like an Idempotency-Key's record, but the caller's own: `record` makes a fresh aggregate on
+    every attempt (a failed save consumes its pending events), and `recorded` is read only after
+    a save or a rule failed, to tell "already applied" from "someone else changed the issue"."""
+
+    def record(self, receipt: Receipt) -> Any: ...
+
+    def recorded(self) -> Receipt | None: ...
 
 
 @dataclass(frozen=True)
@@ -19,6 +32,7 @@ class Context:
     idempotency_key: str | None = None
     fingerprint: str | None = None
     principal: str | None = None
+    companion: Companion | None = None
 
     @property
     def idempotency_principal(self) -> str:

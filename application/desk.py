@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from application.automation import AutomationCommands
 from application.base import DeskBase
 from application.freeze_windows import FreezeWindows
 from application.health_checks import HealthCheckCommands
@@ -18,6 +19,9 @@ from application.workarounds import WorkaroundCommands
 
 
 class KaizenDesk(
+    AutomationCommands,
+    PolicyCommands,
+    SubscriptionCommands,
     WorkaroundCommands,
     IssueCommands,
     MeetingCommands,
@@ -25,10 +29,8 @@ class KaizenDesk(
     VendorTermsCommands,
     PeopleCommands,
     SuggestionCommands,
-    PolicyCommands,
     TokenCommands,
     HealthCheckCommands,
-    SubscriptionCommands,
     Reading,
     DeskBase,
 ):

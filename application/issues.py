@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -58,8 +59,11 @@ class IssueCommands(FreezeWindows, VendorTermsCommands, PeopleCommands, Attachme
         site: str | None = None,
         language: str | None = None,
         noticed_at: datetime | None = None,
+        files: Sequence[dict[str, Any]] = (),
     ) -> Receipt:
-        """Record a new issue under the next free key (unique across processes)."""
+        """Record a new issue under the next free key (unique across processes); `files` (already
+        stored, `store_upload`) are recorded on it in the same write, so the issue never exists
+        without them (the mail intake's new issue with its attachments)."""
         authorise_issue(ctx.actor, "report", None)
 
         def attempt() -> Receipt:
@@ -80,6 +84,8 @@ class IssueCommands(FreezeWindows, VendorTermsCommands, PeopleCommands, Attachme
                     actor=ctx.actor,
                     occurred_at=self.now(ctx),
                 )
+                for file in files:
+                    issue.attach(file, None, Visibility.PUBLIC, ctx.actor, self.now(ctx))
                 return self._commit(ctx, issue, sequence, kind="issue", created=True)
 
         return self._retrying(ctx, attempt)
@@ -123,10 +129,23 @@ class IssueCommands(FreezeWindows, VendorTermsCommands, PeopleCommands, Attachme
     def respond(self, ctx: Context, key: str, *, message: str) -> Receipt:
         return self._issue(ctx, key, "respond", lambda i: i.respond(message, ctx.actor, self.now(ctx)))
 
-    def comment_on_issue(self, ctx: Context, key: str, *, body: str, visibility: str = "public") -> Receipt:
+    def comment_on_issue(
+        self, ctx: Context, key: str, *, body: str, visibility: str = "public", files: Sequence[dict[str, Any]] = ()
+    ) -> Receipt:
+        """A comment; `files` (already stored) are recorded with it in the same write, the first
+        one as the comment's own (a mailed reply with its attachments)."""
         if visibility == Visibility.INTERNAL and ctx.actor.role not in ("admin", "system"):
             raise InvalidCommand("only administrators may post internal comments", "visibility")
-        return self._issue(ctx, key, "comments", lambda i: i.comment(body, visibility, ctx.actor, self.now(ctx)))
+        if not files:
+            return self._issue(ctx, key, "comments", lambda i: i.comment(body, visibility, ctx.actor, self.now(ctx)))
+
+        def with_files(i: Issue) -> dict[str, Any]:
+            first, *rest = files
+            ids = [i.attach(first, body, visibility, ctx.actor, self.now(ctx))]
+            ids += [i.attach(file, None, visibility, ctx.actor, self.now(ctx)) for file in rest]
+            return {"attachment_ids": ids}
+
+        return self._issue(ctx, key, "comments", with_files)
 
     def attach_to_issue(
         self, ctx: Context, key: str, upload: Upload, *, comment: str | None = None, visibility: str = "public"
@@ -185,10 +204,17 @@ class IssueCommands(FreezeWindows, VendorTermsCommands, PeopleCommands, Attachme
 
         return self._retrying(ctx, attempt)
 
-    def record_vendor_update(self, ctx: Context, key: str, *, message: str) -> Receipt:
-        return self._issue(
-            ctx, key, "vendor-updates", lambda i: i.record_vendor_update(message, ctx.actor, self.now(ctx))
-        )
+    def record_vendor_update(
+        self, ctx: Context, key: str, *, message: str, files: Sequence[dict[str, Any]] = ()
+    ) -> Receipt:
+        """The vendor's update; `files` (already stored) are recorded with it in the same write."""
+
+        def update(i: Issue) -> None:
+            i.record_vendor_update(message, ctx.actor, self.now(ctx))
+            for file in files:
+                i.attach(file, None, Visibility.PUBLIC, ctx.actor, self.now(ctx))
+
+        return self._issue(ctx, key, "vendor-updates", update)
 
     def wait(self, ctx: Context, key: str, *, on: str, reason: str) -> Receipt:
         return self._issue(ctx, key, "wait", lambda i: i.wait(on, reason, ctx.actor, self.now(ctx)))

@@ -54,7 +54,7 @@ def report_body(rnd: random.Random, n: int) -> dict[str, Any]:
 
 
 TRIAGE = {"assignee": "admin-wong"}
-COMMENT = {
+COMMENT: dict[str, Any] = {
     "body": "Looking at it now; the vendor note 3312 may apply, will confirm after the test run.",
     "visibility": "public",
 }

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
+
+from domain.errors import InvalidCommand
 
 
 class Role(StrEnum):
@@ -15,6 +20,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     APP = "app"
     SYSTEM = "system"
+    AUTOMATION = "automation"  # an automation rule (`rule:<id>`), never a token's role
 
 
 @dataclass(frozen=True)
@@ -45,3 +51,42 @@ class Actor:
 
 
 SYSTEM = Actor(id="kaizen", role=Role.SYSTEM)
+
+
+RULE_PREFIX = "rule:"
+_ACTING_RULE: ContextVar[str | None] = ContextVar("kaizen_acting_rule", default=None)
+
+
+def rule_actor(rule_id: str) -> Actor:
+    """The actor of every event an automation rule causes: history names the rule, not a person."""
+    return Actor(id=f"{RULE_PREFIX}{rule_id}", role=Role.AUTOMATION)
+
+
+def claims_automation(actor: Actor) -> bool:
+    """Whether `actor` presents itself as an automation rule (by its role or its id)."""
+    return actor.role == Role.AUTOMATION or actor.id.startswith(RULE_PREFIX)
+
+
+@contextlib.contextmanager
+def acting_as_rule(actor: Actor) -> Iterator[Actor]:
+    """The automation's turn: inside it, and only inside it, events may name `actor` (a rule).
+
+    A token's subject, an app's employee or an imported line is free text, so without this a
+    caller could write `rule:auto-close` into the history and pass a person's act off as the
+    desk's. The automation enters this block in the worker's pass; nothing reachable from a
+    request does."""
+    if not claims_automation(actor):
+        raise ValueError(f"{actor.id} is not an automation rule")
+    token = _ACTING_RULE.set(actor.id)
+    try:
+        yield actor
+    finally:
+        _ACTING_RULE.reset(token)
+
+
+def refuse_impersonated_rule(actor: Actor) -> None:
+    """Refuse an event naming a rule as its actor outside that rule's turn (`acting_as_rule`)."""
+    if claims_automation(actor) and _ACTING_RULE.get() != actor.id:
+        raise InvalidCommand(
+            f"actor {actor.id!r} (role {actor.role}) is reserved for the desk's automation rules", "actor"
+        )

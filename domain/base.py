@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from domain.actor import Actor
+from domain.actor import Actor, refuse_impersonated_rule
 from domain.chain import chain_hash
 from domain.errors import TransitionRefused
 from domain.values import identifier, refuse_unstorable
@@ -107,6 +107,7 @@ def refuse_unstorable_facts(facts: dict[str, Any]) -> None:
     """
     actor = facts.get("actor")
     if isinstance(actor, Actor):
+        refuse_impersonated_rule(actor)  # only the automation's own turn may name a rule
         identifier(actor.id, "actor")
         identifier(actor.role, "role")
         if actor.via is not None:

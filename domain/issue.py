@@ -442,6 +442,30 @@ class Issue(KaizenAggregate):
         self.vendor_updates.append({"message": message, "author": actor.id, "at": occurred_at})
         self.updated_at = occurred_at
 
+    def remind_vendor_team(
+        self, team: str, members: list[str], overdue_since: datetime, actor: Actor, occurred_at: datetime
+    ) -> None:
+        """Chase the vendor's fixed team for an update (an automation rule's reminder); recorded
+        on the issue, so the vendor sees it beside its own updates and auditors see who chased."""
+        self._require(
+            self.escalation is not None and self.status == S.ESCALATED,
+            "remind the vendor team of",
+            None if self.escalation is not None else f"issue {self.key} has not been escalated to a vendor",
+        )
+        self._vendor_team_reminded(
+            team=identifier(team, "team"),
+            members=[identifier(member, "members") for member in members],
+            overdue_since=moment(overdue_since, "overdue_since"),
+            actor=actor,
+            occurred_at=occurred_at,
+        )
+
+    @event("VendorTeamReminded")
+    def _vendor_team_reminded(
+        self, team: str, members: list[str], overdue_since: datetime, actor: Actor, occurred_at: datetime
+    ) -> None:
+        self.updated_at = occurred_at
+
     # -- waiting ------------------------------------------------------------------------------
     def wait(self, on: str, reason: str, actor: Actor, occurred_at: datetime) -> None:
         """Pause the clocks of whoever is waiting: the reporter (internal) or customer (vendor)."""

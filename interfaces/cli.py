@@ -183,6 +183,9 @@ def _worker(args: argparse.Namespace) -> int:
     from application.checkpoints import CheckpointSettings
 
     CheckpointSettings.from_env()  # so does a bad KAIZEN_CHECKPOINT_INTERVAL
+    from adapters.imap_mailbox import ImapSettings
+
+    ImapSettings.from_env(os.environ)  # and a malformed KAIZEN_IMAP_URL
     tune_garbage_collection()  # after the imports, so that what they loaded is frozen out of every collection
     run_forever(settings)
     return 0

@@ -22,6 +22,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger as GunicornLogger
 
+from adapters.imap_mailbox import ImapSettings
 from interfaces import projection_process
 from interfaces.http.settings import HttpSettings
 from interfaces.process_tuning import tune_garbage_collection
@@ -242,6 +243,7 @@ def run(
     url = with_pool_overflow(database_url(), threads)
     settings = HttpSettings(database_url=url, run_projections=start_projections)
     limits_from_env()  # a bad header or body timeout stops us here in one line, before any fork
+    ImapSettings.from_env(os.environ)  # so does a malformed KAIZEN_IMAP_URL
     if start_projections:
         from projections.runner import follow_linger_seconds
 

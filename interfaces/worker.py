@@ -19,6 +19,7 @@ from adapters.transports import TRANSPORTS
 from application.config import StoreSettings
 from application.desk import KaizenDesk
 from interfaces.checkpoint_worker import start_checkpoints
+from interfaces.mail_worker import start_mail_intake
 from projections.catalogue import all_views
 from projections.delivery import start_notifications
 from projections.runner import ProjectionRunner
@@ -75,6 +76,7 @@ def _follow(settings: StoreSettings, stop: threading.Event) -> None:
             # SLA alerts and notification deliveries, in the leader only (shares the election)
             notifications = start_notifications(desk, store, election, stop, TRANSPORTS)
             start_checkpoints(desk, election, stop)  # signed checkpoints, leader only, with a key
+            start_mail_intake(desk, store, election, stop)  # KAIZEN_IMAP_URL, leader only
             try:
                 runner.run(stop, election, idle_wait=0.5)
             finally:

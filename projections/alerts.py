@@ -63,8 +63,11 @@ class AlertScheduler:
         settings: AlertSettings | None = None,
         clock: Callable[[], datetime] | None = None,
         catch_up_wait: float = 2.0,
+        rules_listen: Callable[[], bool] | None = None,
     ) -> None:
+        """`rules_listen`: whether an automation rule answers at-risk clocks (a listener too)."""
         self.desk = desk
+        self.rules_listen = rules_listen
         self.store = store
         self.settings = settings or AlertSettings.from_env()
         self.clock = clock or desk.clock
@@ -84,7 +87,7 @@ class AlertScheduler:
         """Raise every alert that is due and not yet raised; returns how many this call raised."""
         now = self.clock()
         head = int(self.desk.recorder.max_notification_id() or 0)
-        if not wants_sla_alerts(self.store):
+        if not wants_sla_alerts(self.store) and not (self.rules_listen is not None and self.rules_listen()):
             return 0
         if not self._sla_caught_up(head):
             log.info("SLA view behind the log; alert scan postponed")

@@ -9,7 +9,9 @@ from projections.view import View
 def all_views() -> list[View]:
     from projections.agenda import MeetingView
     from projections.health_check import HealthView
+    from projections.mail_intake import IntakeView
     from projections.outbox import OutboxView
+    from projections.scorecard import ScorecardView
     from projections.sla_view import SlaView
     from projections.suggestion_ranking import SuggestionRankingView
     from projections.workarounds import WorkaroundView
@@ -22,4 +24,6 @@ def all_views() -> list[View]:
         MeetingView(),
         HealthView(),
         OutboxView(),
+        IntakeView(),
+        ScorecardView(),
     ]

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.mail_triage import LOOP_HEADER, OWN_MESSAGE_ID_DOMAIN, reply_address
 from domain.notification_messages import chat_refusal, dingtalk_request, feishu_body, render, teams_body
 from domain.notification_rules import retry_delay, sign
 from projections.alerts import AlertScheduler, AlertSettings
+from projections.automation import AutomationPass
 from projections.outbox import WRITTEN
 from projections.outbox_queries import Claimed, claim_due, give_up, record_attempt
 from projections.ports import LeaderElection, Sent, SmtpSettings, Transports
@@ -123,11 +125,9 @@ class DeliveryWorker:
         title, text = render(notice, self.transports.gettext_for(subscription.language))
         now = self.clock()
         if subscription.kind == "email":
-            headers = {
-                "Message-ID": f"<{item.delivery_id}@kaizen-desk>",
-                "X-Kaizen-Delivery": item.delivery_id,
-                "X-Kaizen-Event": item.event_type,
-            }
+            headers = notification_headers(
+                item.delivery_id, item.event_type, (notice.get("subject") or {}).get("key"), self.settings.smtp
+            )
             details = (
                 f"{title}\n\n{text}\n\n--\n{item.event_type} · position {item.position} · delivery {item.delivery_id}"
             )
@@ -186,7 +186,8 @@ class NotificationService:
     ) -> None:
         self.election = election
         self.worker = DeliveryWorker(desk, store, delivery, transports=transports)
-        self.scheduler = AlertScheduler(desk, store, alerts)
+        self.automation = AutomationPass(desk, store)  # the admins' SLA automation rules
+        self.scheduler = AlertScheduler(desk, store, alerts, rules_listen=self.automation.wants_alerts)
         self._next_scan = 0.0
         self._eager = 0
 
@@ -197,6 +198,10 @@ class NotificationService:
         if time.monotonic() >= self._next_scan:
             self._next_scan = time.monotonic() + self.scheduler.settings.interval
             self.scheduler.scan()
+            try:
+                self.automation.scan()
+            except Exception:  # a rule's trouble must not hold up deliveries: the next scan retries
+                log.exception("automation pass failed; retrying at the next scan")
         return self.worker.deliver_due()
 
     def run(self, stop: threading.Event) -> None:
@@ -218,6 +223,24 @@ class NotificationService:
             elif WRITTEN.wait(self.worker.settings.poll):
                 WRITTEN.clear()
                 self._eager = 10
+
+
+def notification_headers(delivery_id: str, event_type: str, key: str | None, smtp: SmtpSettings) -> dict[str, str]:
+    """A notification e-mail's headers. `Auto-Submitted: auto-generated` (RFC 3834) keeps
+    vacation responders from answering it and `X-Kaizen-Desk` keeps the desk's own intake from
+    taking it back in; `Reply-To` is the desk's address with the issue's key as its plus part
+    (`KAIZEN_MAIL_REPLY_TO`, else the sender), so that a person's reply threads back onto the
+    issue as a comment even where their client rewrites the subject."""
+    headers = {
+        "Message-ID": f"<{delivery_id}{OWN_MESSAGE_ID_DOMAIN}>",
+        "X-Kaizen-Delivery": delivery_id,
+        "X-Kaizen-Event": event_type,
+        "Auto-Submitted": "auto-generated",
+        LOOP_HEADER: "notification",
+    }
+    if key:
+        headers["Reply-To"] = reply_address(smtp.reply_to or smtp.sender, str(key))
+    return headers
 
 
 def start_notifications(

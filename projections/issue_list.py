@@ -203,6 +203,7 @@ TOUCHES = (
     "Issue.Commented",
     "Issue.Responded",
     "Issue.VendorUpdated",
+    "Issue.VendorTeamReminded",
     "Issue.WorkaroundRecorded",
     "Issue.WorkaroundRetired",
     "Issue.WorkaroundRescheduled",

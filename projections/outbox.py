@@ -62,7 +62,13 @@ SUBJECT_COLUMNS = (
     "site",
 )
 MUTABLE = ("status", "status_before_wait", "priority", "vendor", "escalated_vendor")
-NOT_SUBJECT_EVENTS = ("Subscription.Created", "Subscription.Revoked", "SlaAlert.Raised", "CheckpointNotice.Published")
+NOT_SUBJECT_EVENTS = (
+    "Subscription.Created",
+    "Subscription.Revoked",
+    "SlaAlert.Raised",
+    "CheckpointNotice.Published",
+    "AutomationFiring.Fired",
+)
 CHUNK = 500  # ids per IN (...) list
 
 
@@ -172,6 +178,7 @@ class OutboxView(View):
             "Suggestion.Submitted": self._submitted,
             "Suggestion.Planned": self._planned,
             "SlaAlert.Raised": self._alert,
+            "AutomationFiring.Fired": self._rule_notice,
             "CheckpointNotice.Published": self._checkpoint,
         }
 
@@ -320,6 +327,31 @@ class OutboxView(View):
         match = {"vendor": e.vendor, "priority": e.priority}
         self._notify(sql, e, position, [e.threshold], subject, None, data, match)
 
+    def _rule_notice(self, sql: Sql, e: Any, position: int) -> None:
+        """An automation rule's notice (`domain.automation_rule`): to the one subscription the
+        rule names, whatever that subscription's own event types and filters, while it is live.
+        It reads as an `sla.at_risk` notice (a reminder: of the vendor_update clock), with the
+        rule and its action in `data`."""
+        subscription = e.__dict__.get("subscription")
+        if not subscription:
+            return
+        subject = self._by_key.get(e.issue_key)
+        if subject is None:
+            subject = sql.execute(f"SELECT * FROM {SUBJECTS} WHERE key = ?", (e.issue_key,)).fetchone()
+            if subject is None:
+                return
+            self._remember(subject)
+        details = dict(e.details)
+        data = {
+            "clock": details.get("clock") or "vendor_update",
+            "vendor": details.get("vendor") or subject["vendor"],
+            "priority": details.get("priority") or subject["priority"],
+            **details,
+            "rule": e.rule_id,
+            "action": e.action,
+        }
+        self._notify(sql, e, position, ["sla.at_risk"], subject, None, data, only=subscription)
+
     def _checkpoint(self, sql: Sql, e: Any, position: int) -> None:
         """`audit.checkpoint`: the signed checkpoint itself, for an auditor to keep (it has no
         issue, so a subscription filtered by vendor, priority, module or site does not take it)."""
@@ -352,8 +384,10 @@ class OutboxView(View):
         previous: str | None,
         data: dict[str, Any],
         match: dict[str, Any] | None = None,
+        only: str | None = None,
     ) -> None:
-        """An outbox row for every live subscription whose filter takes one of `types`."""
+        """An outbox row for every live subscription whose filter takes one of `types` (with
+        `only`: for that subscription alone, as the first of `types`, whatever its filter)."""
         subscriptions = self._live_subscriptions(sql)
         if not subscriptions:
             return
@@ -385,10 +419,15 @@ class OutboxView(View):
             **(match or {}),
         }
         for row in subscriptions:
-            wanted = NotificationFilter(
-                tuple(json.loads(row["event_types"])), {k: tuple(v) for k, v in json.loads(row["filters"]).items()}
-            )
-            chosen = wanted.chosen_type(types, fields)
+            if only is not None:
+                if row["subscription_id"] != only:
+                    continue
+                chosen: str | None = types[0]
+            else:
+                wanted = NotificationFilter(
+                    tuple(json.loads(row["event_types"])), {k: tuple(v) for k, v in json.loads(row["filters"]).items()}
+                )
+                chosen = wanted.chosen_type(types, fields)
             if chosen is None:
                 continue
             sub_id = row["subscription_id"]

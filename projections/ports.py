@@ -55,6 +55,8 @@ class SmtpSettings:
     password: str | None = None
     starttls: bool = False
     timeout: float = 10.0
+    reply_to: str | None = None
+    """`KAIZEN_MAIL_REPLY_TO`: the desk's mailbox address replies go to (default: `sender`)."""
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> SmtpSettings:
@@ -65,6 +67,7 @@ class SmtpSettings:
             user=env.get("KAIZEN_SMTP_USER") or None,
             password=env.get("KAIZEN_SMTP_PASSWORD") or None,
             starttls=(env.get("KAIZEN_SMTP_STARTTLS") or "").lower() in ("1", "true", "yes"),
+            reply_to=(env.get("KAIZEN_MAIL_REPLY_TO") or "").strip() or None,
         )
 
 

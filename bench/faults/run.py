@@ -1,6 +1,6 @@
-"""`make faults`: the six fault drills, one after the other; exit 1 if any fails.
+"""`make faults`: the seven fault drills, one after the other; exit 1 if any fails.
 
-    python -m bench.faults.run [--only kill_master,pg_outage,projection_failover,readonly_sqlite,fuzz,slow_clients]
+    python -m bench.faults.run [--only kill_master,pg_outage,...,mail_intake]   (DRILLS below: all seven)
 
 Drill 2 stops and starts the local PostgreSQL cluster (`pg_ctlcluster 15 main`): other users
 of that server see it go away for about 15 s. It is always started again (try/finally). Each
@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from bench.common import emit, exit_cleanly_on_sigterm, log, pg_available, table
-from bench.faults import fuzz, kill_master, pg_outage, projection_failover, readonly_sqlite, slow_clients
+from bench.faults import fuzz, kill_master, mail_intake, pg_outage, projection_failover, readonly_sqlite, slow_clients
 from bench.faults.common import DrillCannotRun
 
 Drill = tuple[Callable[[], dict[str, Any]], Callable[[dict[str, Any]], int]]
@@ -28,6 +28,7 @@ DRILL_TABLE: dict[str, Drill] = {
     "readonly_sqlite": (readonly_sqlite.run, readonly_sqlite.report),
     "fuzz": (fuzz.run, fuzz.report),
     "slow_clients": (slow_clients.run, slow_clients.report),
+    "mail_intake": (mail_intake.run, mail_intake.report),
 }
 DRILLS = tuple(DRILL_TABLE)
 

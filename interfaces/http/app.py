@@ -16,9 +16,11 @@ from application.desk import KaizenDesk
 from interfaces.http import (
     attachments,
     audit,
+    automation,
     compliance,
     improvement,
     improvement_reports,
+    intake,
     issues,
     middleware,
     ops,
@@ -107,6 +109,8 @@ def resource_blueprints() -> list[Blueprint]:
         people.blp,
         attachments.blp,
         vendor_terms.blp,
+        automation.blp,
+        intake.blp,
     ]
 
 

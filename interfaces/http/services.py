@@ -23,6 +23,7 @@ from interfaces.http.breaker import StoreBreaker
 from interfaces.http.readiness import BoundedCheck
 from interfaces.http.settings import HttpSettings
 from interfaces.http.store_setup import StoreSetup
+from interfaces.mail_worker import start_mail_intake
 from projections.read_side import ReadSide
 
 
@@ -67,6 +68,7 @@ class KaizenServices:
     breaker: StoreBreaker = field(default_factory=StoreBreaker)
     _readiness: BoundedCheck[ReadyState] | None = None
     setup: StoreSetup | None = None  # set while the store is being set up in the background
+    _mail_stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         if self.breaker.probe is None:
@@ -144,12 +146,16 @@ class KaizenServices:
     def start_projections(self) -> None:
         read = self.read
         if read is not None:
-            read.start(self.desk, Election(self.desk.settings), TRANSPORTS)
+            election = Election(self.desk.settings)
+            read.start(self.desk, election, TRANSPORTS)
+            # the e-mail intake, in the elected process only, when KAIZEN_IMAP_URL names a mailbox
+            start_mail_intake(self.desk, read.store, election, self._mail_stop)
 
     def close(self) -> None:
         """Stop the projection thread and release every connection (tests drop databases)."""
         if self.setup is not None:
             self.setup.stop()
+        self._mail_stop.set()
         read, self._read = self._read, None
         self._read_built = True
         if read is not None:

@@ -23,6 +23,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import strategies as st
 
+from application.inbound_mail import InboundMessage
+from application.mail_intake import MailIntake
 from interfaces.http.app import create_app
 from interfaces.http.settings import HttpSettings
 from tests.conftest import STORES, FakeClock, console_client, enrol_with_password, fresh_store
@@ -298,6 +300,20 @@ def seed(app: Flask) -> World:
         content_type="multipart/form-data",
         headers=api.headers("admin", None),
     )
+    rule: dict[str, Any] = {"trigger": "vendor_update_overdue", "vendor": "sap", "after": "PT3H"}
+    rule["action"] = {"type": "remind_vendor_team"}
+    api.client.put("/api/v1/automation/rules/remind-sap", json=rule, headers=api.headers("admin", None))
+    stray = InboundMessage(
+        message_id="stray@home.example",
+        uid_key="INBOX/1/1",
+        from_address="someone@home.example",
+        to_addresses=("support@kaizen.example",),
+        subject="Printer",
+        text="It jams.",
+        headers={},
+        raw=b"From: someone@home.example\r\nSubject: Printer\r\n\r\nIt jams.\r\n",
+    )
+    quarantined = MailIntake(app.extensions["kaizen"].desk).take(stray)
     last = api.post(f"/api/v1/issues/{key}/comments", {"body": "seen"})
     position = int(last.headers["X-Event-Position"])
     app.extensions["kaizen"].read.wait_for(position, 10)
@@ -314,6 +330,8 @@ def seed(app: Flask) -> World:
         "person_id": PARTIES["reporter"][1],
         "group_id": "finance",
         "attachment_id": attached.get_json()["id"],
+        "rule_id": "remind-sap",
+        "quarantine_id": quarantined.quarantine_id or "",
     }
     world = World(app, api, paths)
     world.consoles = {party: sign_in(app, party) for party in CONSOLE_PARTIES}

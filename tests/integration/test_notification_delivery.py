@@ -284,7 +284,8 @@ def test_email_goes_through_smtp(desk: KaizenDesk, store: ViewStore, clock: Fake
         subscribe(desk, "ops@example.com", kind="email", language="zh")
         report(desk)
         project(desk, store)
-        settings = DeliverySettings(smtp=SmtpSettings(host="127.0.0.1", port=port, sender="kaizen@example.com"))
+        smtp = SmtpSettings(host="127.0.0.1", port=port, sender="kaizen@example.com", reply_to="support@example.com")
+        settings = DeliverySettings(smtp=smtp)
         DeliveryWorker(desk, store, settings, clock=clock, transports=TRANSPORTS).deliver_due()
     finally:
         controller.stop()
@@ -294,6 +295,9 @@ def test_email_goes_through_smtp(desk: KaizenDesk, store: ViewStore, clock: Fake
     assert envelope.rcpt_tos == ["ops@example.com"] and envelope.mail_from == "kaizen@example.com"
     assert str(make_header(decode_header(message["Subject"]))).startswith("[KZ-1] 新问题")
     assert message["X-Kaizen-Delivery"] == row["delivery_id"] and row["state"] == "delivered"
+    # a reply threads back onto the issue (the plus-address), and no responder answers it
+    assert message["Reply-To"] == "support+KZ-1@example.com"
+    assert message["Auto-Submitted"] == "auto-generated" and message["X-Kaizen-Desk"] == "notification"
     payload = message.get_payload(decode=True)
     assert isinstance(payload, bytes) and "月结凭证无法过账" in payload.decode("utf-8")
 
