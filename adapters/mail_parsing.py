@@ -23,6 +23,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
 from application.inbound_mail import InboundAttachment, InboundMessage
+from domain.mail_triage import FORWARDED_HEADING
 
 MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 BLOCKS = frozenset(
@@ -249,7 +250,7 @@ class _Body:
             return
         nested = _Body()
         nested.read(inner)
-        heading = ["---------- Forwarded message ----------"]
+        heading = [FORWARDED_HEADING]
         for name in ("From", "Date", "Subject", "To"):
             value = inner.get(name)
             if value:

@@ -144,6 +144,8 @@ def readable(value: str, limit: int, multiline: bool = True) -> str:
     return cleaned
 
 
+FORWARDED_HEADING: Final = "---------- Forwarded message ----------"
+"""The line the parser puts above a forwarded message's own text (`adapters/mail_parsing.py`)."""
 _QUOTE_HEADER = re.compile(
     r"^(?:-{2,}\s*Original Message\s*-{2,}|_{5,}|On .{0,300}wrote:|From: .+"
     r"|-{2,}\s*原始邮件\s*-{2,}|在.{0,200}写道[:：])\s*$",
@@ -154,10 +156,14 @@ _QUOTE_HEADER = re.compile(
 def reply_text(text: str) -> str:
     """What a reply adds: the text above the quoted message ("On … wrote:", "-----Original
     Message-----", a block of `>` lines). The whole text when nothing is left above the quote
-    (a reply written below it)."""
+    (a reply written below it). A forwarded message is not a quote: forwarding it is the point
+    (a vendor's case update sent on), so from its heading on, everything is kept."""
     lines = (text or "").replace("\r\n", "\n").split("\n")
     kept: list[str] = []
-    for line in lines:
+    for number, line in enumerate(lines):
+        if line.strip() == FORWARDED_HEADING:
+            kept += lines[number:]
+            break
         if _QUOTE_HEADER.match(line.strip()) or line.lstrip().startswith(">"):
             break
         kept.append(line)

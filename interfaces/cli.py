@@ -187,6 +187,9 @@ def _worker(args: argparse.Namespace) -> int:
 
     ImapSettings.from_env(os.environ)  # and a malformed KAIZEN_IMAP_URL
     tune_garbage_collection()  # after the imports, so that what they loaded is frozen out of every collection
+    from interfaces.http.logs import configure_logging
+
+    configure_logging()  # JSON lines on stderr, as the server's: the worker's INFO lines too
     run_forever(settings)
     return 0
 

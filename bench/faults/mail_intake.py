@@ -160,7 +160,9 @@ def run(
                 while time.monotonic() < deadline and dovecot.uids(user):
                     time.sleep(0.5)
                 left = len(dovecot.uids(user))
-                filed = len(dovecot.uids(user, "INBOX/Processed"))
+                filed_ids = dovecot.message_ids(user, "INBOX/Processed")
+                filed = len(set(filed_ids))
+                copies = len(filed_ids) - filed
             finally:
                 for worker in workers:
                     if worker.poll() is None:
@@ -189,6 +191,7 @@ def run(
         "left_in_inbox": left,
         "retaken": retaken,
         "filed": filed,
+        "extra_copies": copies,
         "problems": problems,
     }
     out["checks"] = {
@@ -216,6 +219,7 @@ def report(out: dict[str, Any]) -> int:
             ("left in the inbox", out["left_in_inbox"]),
             ("taken again after a kill (answered duplicate)", out["retaken"]),
             ("filed in Processed", out["filed"]),
+            ("extra copies in Processed", out["extra_copies"]),
             ("seconds", out["seconds"]),
         ],
     )

@@ -232,6 +232,7 @@ def test_real_messages_from_a_mailbox_become_issues_comments_and_vendor_updates(
     vendor = mail.desk.get_issue(escalated)
     assert vendor.vendor_updates[-1]["author"] == "support@sap.com"
     assert "Forwarding the case update." in vendor.vendor_updates[-1]["message"]
+    assert "Please apply note 3312 and confirm." in vendor.vendor_updates[-1]["message"]  # the forwarded mail
 
     # Everything was filed: nothing waits in the inbox, and each message is \Seen in Processed.
     assert dovecot.uids(user) == []

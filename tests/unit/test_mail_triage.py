@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.mail_triage import (
+    FORWARDED_HEADING,
     acknowledgement,
     excerpt,
     is_auto_reply,
@@ -106,3 +107,9 @@ def test_the_acknowledgement_names_the_key_and_is_marked_as_the_desks() -> None:
     assert ack.headers["References"] == "<m0@mail.example> <m1@mail.example>"
     lowered = {k.lower(): v for k, v in ack.headers.items()}
     assert is_auto_reply(lowered) and is_own_mail(lowered, "", "")
+
+
+def test_a_forwarded_message_is_kept_whole_where_a_quote_is_cut() -> None:
+    forwarded = f"See below.\n\n{FORWARDED_HEADING}\nFrom: noreply@sap.com\n\nApply note 3312."
+    assert reply_text(forwarded) == forwarded
+    assert reply_text("Thanks.\n\nOn Mon, Lina wrote:\n> the old text") == "Thanks."
