@@ -29,6 +29,7 @@ test: $(DEV_STAMP)
 	.ci/ensure-chromium
 	.ci/ensure-oidc-provider
 	.ci/ensure-axe
+	.ci/ensure-dovecot
 	$(VENV)/bin/pytest -x -q -n 2 --dist loadgroup
 
 lint: $(DEV_STAMP)
@@ -54,6 +55,7 @@ bench: $(DEV_STAMP)
 # make faults [ARGS='--only kill_master,fuzz']: fault drills, PASS/FAIL each; drill 2 restarts the local PostgreSQL
 faults: $(DEV_STAMP)
 	.ci/ensure-postgres
+	.ci/ensure-dovecot
 	$(PY) -m bench.faults.run $(ARGS)
 
 clean:
