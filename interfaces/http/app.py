@@ -25,6 +25,7 @@ from interfaces.http import (
     middleware,
     ops,
     people,
+    scorecard,
     subscriptions,
     suggestions,
     uploads,
@@ -109,6 +110,7 @@ def resource_blueprints() -> list[Blueprint]:
         people.blp,
         attachments.blp,
         vendor_terms.blp,
+        scorecard.blp,
         automation.blp,
         intake.blp,
     ]

@@ -29,6 +29,7 @@ from interfaces.web import (  # noqa: F401 (attach views)
     routes_people,
     routes_queue,
     routes_report,
+    routes_scorecard,
     routes_suggestions,
     routes_vendor_terms,
     routes_workarounds,
