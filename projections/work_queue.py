@@ -113,8 +113,11 @@ def work_queue(
 
 
 def _matching(sql: Sql, where: str, params: list[Any]) -> int:
-    """How many issues the tab holds (the status and assignee indexes answer it)."""
-    return int(sql.execute(f"SELECT COUNT(*) FROM issue_list WHERE {where}", params).scalar() or 0)
+    """How many issues the tab holds, counted up to one past `FEW` (all the choice needs)."""
+    counted = sql.execute(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM issue_list WHERE {where} LIMIT ?) tab", (*params, FEW + 1)
+    )
+    return int(counted.scalar() or 0)
 
 
 def _by_due(
@@ -131,8 +134,12 @@ def _by_due(
     while len(found) < want:
         batch = sql.execute(
             f"SELECT issue_list.seq, {', '.join('issue_list.' + c for c in COLUMNS)}, c.due_at AS next_due"
-            f" FROM sla_clock c JOIN issue_list ON issue_list.key = c.issue_key"
-            f" WHERE {RUNNING}{clock_scope} AND {where} ORDER BY c.due_at, issue_list.seq LIMIT ? OFFSET ?",
+            # CROSS JOIN: SQLite keeps the clocks as the outer loop, walking their due-time index,
+            # rather than starting from an assignee or status index and sorting every match
+            # (PostgreSQL plans it as the inner join it is).
+            f" FROM sla_clock c CROSS JOIN issue_list"
+            f" WHERE issue_list.key = c.issue_key AND {RUNNING}{clock_scope} AND {where}"
+            " ORDER BY c.due_at, issue_list.seq LIMIT ? OFFSET ?",
             (*clock_params, *params, page, offset),
         ).fetchall()
         for row in batch:
