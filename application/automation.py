@@ -186,12 +186,13 @@ class AutomationCommands(PolicyCommands, SubscriptionCommands, IssueCommands):
         return [rule for rule in self._all_automation_rules() if rule.in_force]
 
     # -- calendars and teams -----------------------------------------------------------------------
-    def rule_calendar(self, vendor: str | None, priority: str) -> BusinessCalendar:
+    def rule_calendar(self, vendor: str | None, priority: str, site: str | None = None) -> BusinessCalendar:
         """The calendar `vendor`'s SLA policy counts `priority` on (the internal one for an issue
-        of no vendor, or of a name that is not a vendor slug)."""
+        of no vendor, or of a name that is not a vendor slug), at the issue's `site` (a site's
+        office calendar where the policy names one)."""
         slug = vendor if vendor and VENDOR_SLUG.match(vendor) else "internal"
         document = SlaPolicyDocument.from_document(self.get_policy(slug).document)
-        return document.calendar_for(priority)
+        return document.calendar_for(priority, site)
 
     def _fixed_team(self, vendor: str) -> str | None:
         if not VENDOR_SLUG.match(vendor or ""):
@@ -300,7 +301,7 @@ class AutomationCommands(PolicyCommands, SubscriptionCommands, IssueCommands):
                 return None
             if _last_vendor_word(issue) != since or not rule.applies_to(vendor, str(issue.priority)):
                 return None
-            due = self.rule_calendar(vendor, str(issue.priority)).add(since, rule.after)
+            due = self.rule_calendar(vendor, str(issue.priority), issue.site).add(since, rule.after)
             if due > at:
                 state["not_before"] = due
                 return None
@@ -325,7 +326,7 @@ class AutomationCommands(PolicyCommands, SubscriptionCommands, IssueCommands):
                 return None
             if not rule.applies_to(issue.vendor, str(issue.priority)):
                 return None
-            calendar = self.rule_calendar(issue.vendor, str(issue.priority))
+            calendar = self.rule_calendar(issue.vendor, str(issue.priority), issue.site)
             due = business_days_after(calendar, resolved_at, rule.business_days)
             if due > at:
                 state["not_before"] = due

@@ -11,7 +11,7 @@ from eventsourcing.application import AggregateNotFoundError
 from application.base import DeskBase
 from application.context import Context, Receipt
 from application.errors import StaleVersion
-from domain.freeze import FreezeCalendar, FreezeSchedule, FreezeWindow
+from domain.freeze import ANY_SITE, FreezeCalendar, FreezeSchedule, FreezeWindow, SiteQuery
 from domain.meeting import authorise_admin
 
 
@@ -40,9 +40,11 @@ class FreezeWindows(DeskBase):
         calendar = self._freeze_calendar()
         return calendar.schedule() if calendar is not None else FreezeSchedule.empty()
 
-    def freeze_window_at(self, when: datetime) -> str | None:
-        """The name of the window covering `when` (the domain refuses without an override reason)."""
-        window: FreezeWindow | None = self.freeze_schedule().window_at(when)
+    def freeze_window_at(self, when: datetime, site: SiteQuery = ANY_SITE) -> str | None:
+        """The name of the window covering `when` for a change at `site` (an issue's site: a
+        window for other sites leaves it free), which the domain refuses without an override
+        reason."""
+        window: FreezeWindow | None = self.freeze_schedule().window_at(when, site=site)
         return window.name if window is not None else None
 
     def put_freeze_windows(self, ctx: Context, document: dict[str, Any]) -> Receipt:

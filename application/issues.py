@@ -242,14 +242,19 @@ class IssueCommands(FreezeWindows, VendorTermsCommands, PeopleCommands, Attachme
     def schedule_change(
         self, ctx: Context, key: str, *, scheduled_for: datetime, description: str, override_reason: str | None = None
     ) -> Receipt:
-        window = self.freeze_window_at(scheduled_for)
+        self.freeze_window_at(scheduled_for)  # a time out of range is refused before the issue is read
         return self._issue(
             ctx,
             key,
             "changes",
             lambda i: {
                 "change_id": i.schedule_change(
-                    scheduled_for, description, window, override_reason, ctx.actor, self.now(ctx)
+                    scheduled_for,
+                    description,
+                    self.freeze_window_at(scheduled_for, i.site),  # a site's window freezes its issues only
+                    override_reason,
+                    ctx.actor,
+                    self.now(ctx),
                 )
             },
         )

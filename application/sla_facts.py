@@ -7,6 +7,7 @@ disagree about what started, paused or stopped a clock.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,7 @@ def fact_from_event(event: Any) -> SlaFact | None:
         priority=str(d["priority"]) if kind in ("reported", "priority_changed") else None,
         vendor=d.get("vendor") if kind == "escalated" else None,
         on=str(d["on"]) if kind == "waiting" else None,
+        site=d.get("site") if kind == "reported" else None,
     )
 
 
@@ -52,7 +54,7 @@ def monotonic(facts: Iterable[SlaFact]) -> list[SlaFact]:
     ordered: list[SlaFact] = []
     for fact in facts:
         if ordered and fact.occurred_at < ordered[-1].occurred_at:
-            fact = SlaFact(fact.kind, ordered[-1].occurred_at, fact.recorded_at, fact.priority, fact.vendor, fact.on)
+            fact = replace(fact, occurred_at=ordered[-1].occurred_at)
         ordered.append(fact)
     return ordered
 

@@ -15,6 +15,10 @@ changes are planned outside these windows. The rules, exactly:
 * **Ad-hoc windows** are given as RFC 3339 instants with an offset.
 * Every window is half-open, ``[from, to)``: its first instant is inside, its end is not, so
   two windows that touch never overlap and the first minute after a window is free.
+* **Sites.** An ad-hoc window may name ``sites`` (an issue's ``site`` values, matched ignoring
+  case): it freezes only changes on issues reported at one of them (a stocktake in Jakarta does
+  not stop a change in Colombo). A window without ``sites``, and the month-end close, freeze
+  every site. An issue with no site is frozen only by windows for every site.
 
 Pure: standard library, ``zoneinfo`` and the calendar module only.
 """
@@ -24,7 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final
+from enum import Enum
+from typing import Any, Final, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -46,9 +51,23 @@ MONTH_END: Final = "month_end"
 AD_HOC: Final = "ad_hoc"
 _TOP_KEYS: Final = frozenset({"timezone", "month_end", "windows"})
 _MONTH_END_KEYS: Final = frozenset({"last_working_days", "first_working_days", "calendar"})
-_WINDOW_KEYS: Final = frozenset({"name", "from", "to"})
+_WINDOW_KEYS: Final = frozenset({"name", "from", "to", "sites"})
+MAX_SITES: Final = 50
+MAX_SITE: Final = 64  # an issue's site is an identifier of at most 64 characters
 # Without a calendar, Monday to Friday are working days and nothing else closes.
 _WEEKDAYS_ONLY: Final = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+class AnySite(Enum):
+    """Whichever site: the windows of every site, for a question not about one issue."""
+
+    ANY = "any"
+
+
+ANY_SITE: Final = AnySite.ANY
+SiteQuery = str | None | Literal[AnySite.ANY]
+"""Which windows count: ``ANY_SITE`` every one; a site those for it and for every site; ``None``
+(an issue reported without a site) only those for every site."""
 
 
 def _invalid(path: str, reason: str) -> InvalidCommand:
@@ -80,6 +99,7 @@ class FreezeWindow:
     start: datetime
     end: datetime
     kind: str = AD_HOC
+    sites: tuple[str, ...] = ()  # empty: every site
 
     def covers(self, when: datetime) -> bool:
         return self.start <= when < self.end
@@ -87,8 +107,27 @@ class FreezeWindow:
     def overlaps(self, a: datetime, b: datetime) -> bool:
         return self.start < b and a < self.end
 
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "kind": self.kind, "from": rfc3339(self.start), "to": rfc3339(self.end)}
+    def applies_to(self, site: SiteQuery) -> bool:
+        """Whether the window freezes changes at ``site`` (see :data:`SiteQuery`)."""
+        if not self.sites or site is ANY_SITE:
+            return True
+        return site is not None and site.casefold() in {s.casefold() for s in self.sites}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "from": rfc3339(self.start),
+            "to": rfc3339(self.end),
+            "sites": list(self.sites),
+        }
+
+    def to_document(self) -> dict[str, Any]:
+        """As stored: ``sites`` only when the window has some, so older documents stay as they were."""
+        doc: dict[str, Any] = {"name": self.name, "from": rfc3339(self.start), "to": rfc3339(self.end)}
+        if self.sites:
+            doc["sites"] = list(self.sites)
+        return doc
 
 
 @dataclass(frozen=True)
@@ -175,7 +214,7 @@ class FreezeSchedule:
         return {
             "timezone": self.timezone,
             "month_end": self.month_end.to_document() if self.month_end else None,
-            "windows": [{"name": w.name, "from": rfc3339(w.start), "to": rfc3339(w.end)} for w in self.windows],
+            "windows": [w.to_document() for w in self.windows],
         }
 
     # -- the rule -----------------------------------------------------------------------------
@@ -199,16 +238,19 @@ class FreezeSchedule:
             kind=MONTH_END,
         )
 
-    def window_at(self, when: datetime, field: str = "scheduled_for") -> FreezeWindow | None:
-        """The window covering `when` (ad-hoc windows first, being the more specific), or None.
+    def window_at(
+        self, when: datetime, field: str = "scheduled_for", site: SiteQuery = ANY_SITE
+    ) -> FreezeWindow | None:
+        """The window covering `when` at `site` (ad-hoc windows first, being the more specific,
+        and of those a site's own before one for every site), or None.
 
         A month-end window spans only its own month and the next, so for an instant in local
         month M only the closes of M-1 and M can cover it.
         """
         instant = in_range(when, field)
-        for window in self.windows:
-            if window.covers(instant):
-                return window
+        covering = [w for w in self.windows if w.covers(instant) and w.applies_to(site)]
+        if covering:
+            return min(covering, key=lambda w: not w.sites)  # the first site window, else the first
         local = instant.astimezone(self.zone)
         for year, month in (_previous_month(local.year, local.month), (local.year, local.month)):
             found = self.month_end_window(year, month)
@@ -216,10 +258,10 @@ class FreezeSchedule:
                 return found
         return None
 
-    def windows_between(self, a: datetime, b: datetime) -> list[FreezeWindow]:
-        """Every window overlapping `[a, b)`, by start (for planning screens and tests)."""
+    def windows_between(self, a: datetime, b: datetime, site: SiteQuery = ANY_SITE) -> list[FreezeWindow]:
+        """Every window overlapping `[a, b)` at `site`, by start (for planning screens and tests)."""
         low, high = in_range(a, "from"), in_range(b, "to")
-        found = [w for w in self.windows if w.overlaps(low, high)]
+        found = [w for w in self.windows if w.overlaps(low, high) and w.applies_to(site)]
         if self.month_end is not None and low < high:
             local_low, local_high = low.astimezone(self.zone), high.astimezone(self.zone)
             year, month = _previous_month(local_low.year, local_low.month)
@@ -292,7 +334,7 @@ def _parse_instant(path: str, value: object) -> datetime:
 
 def _parse_windows(value: object) -> tuple[FreezeWindow, ...]:
     if not isinstance(value, list):
-        raise _invalid("windows", "must be a list of {name, from, to}")
+        raise _invalid("windows", "must be a list of {name, from, to, sites?}")
     if len(value) > MAX_WINDOWS:
         raise _invalid("windows", f"at most {MAX_WINDOWS} windows")
     windows: list[FreezeWindow] = []
@@ -311,8 +353,27 @@ def _parse_windows(value: object) -> tuple[FreezeWindow, ...]:
         start, end = _parse_instant(f"{path}.from", item.get("from")), _parse_instant(f"{path}.to", item.get("to"))
         if end <= start:
             raise _invalid(f"{path}.to", "must be after from")
-        windows.append(FreezeWindow(name=name, start=start, end=end, kind=AD_HOC))
+        sites = _parse_sites(f"{path}.sites", item.get("sites", []))
+        windows.append(FreezeWindow(name=name, start=start, end=end, kind=AD_HOC, sites=sites))
     return tuple(sorted(windows, key=lambda w: (w.start, w.end, w.name)))
+
+
+def _parse_sites(path: str, value: object) -> tuple[str, ...]:
+    """A window's sites: identifiers as an issue's ``site``, no two equal ignoring case."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_SITES:
+        raise _invalid(path, f"must be a list of at most {MAX_SITES} sites (an issue's site, such as JKT)")
+    seen: set[str] = set()
+    for i, site in enumerate(value):
+        if not isinstance(site, str) or not site.strip() or site != site.strip() or len(site) > MAX_SITE:
+            raise _invalid(f"{path}[{i}]", f"must be a site of 1-{MAX_SITE} characters without surrounding blanks")
+        if any(ord(c) < 32 or ord(c) == 127 for c in site):
+            raise _invalid(f"{path}[{i}]", "must not contain control characters")
+        if site.casefold() in seen:
+            raise _invalid(f"{path}[{i}]", f"{site!r} is listed twice (sites ignore case)")
+        seen.add(site.casefold())
+    return tuple(value)
 
 
 # ------------------------------------------------------------------------------ aggregate

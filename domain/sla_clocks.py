@@ -21,6 +21,9 @@ The rules (docs/design.md "SLA engine"):
 * A priority change re-targets every clock still live (running or paused) from its original
   start ("retroactive start"): same start, the new priority's target and calendar.
 * A clock uses the policy version resolved for the ``recorded_at`` of the fact that started it.
+* A target counted in office hours is counted on the office calendar of the issue's site when
+  the policy names one for it (``site_calendars``); the site is the one the issue was reported
+  at (the ``reported`` fact's ``site``). Round-the-clock targets ignore the site.
 * A clock stopped at or before its due time is met, after it breached; a live clock is
   breached once its due time is before ``now``, else paused or running.
 """
@@ -99,7 +102,8 @@ class SlaFact:
     """One thing that happened to an issue, as far as SLA clocks care.
 
     ``occurred_at`` is business time (clocks run on it); ``recorded_at`` is when the fact was
-    stored and only selects the policy version.
+    stored and only selects the policy version. ``site`` (on ``reported`` only) is where the
+    issue was reported: it picks the office calendar of policies that have one per site.
     """
 
     kind: str
@@ -108,6 +112,7 @@ class SlaFact:
     priority: str | None = None
     vendor: str | None = None
     on: str | None = None
+    site: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FACT_KINDS:
@@ -199,6 +204,7 @@ class _Draft:
     started_at: datetime
     stopped_at: datetime | None = None
     pauses: list[_PauseSpan] = field(default_factory=list)
+    site: str | None = None
 
     @property
     def live(self) -> bool:
@@ -232,6 +238,7 @@ class _Timeline:
         self.resolve = resolve
         self.drafts: list[_Draft] = []
         self.priority: str | None = None
+        self.site: str | None = None
         self.vendor: str | None = None
         self.waiting_on: str | None = None
         self.reported = False
@@ -252,7 +259,7 @@ class _Timeline:
     def _on_reported(self, fact: SlaFact, at: datetime) -> None:
         if self.reported:
             raise ValueError("an issue is reported once")
-        self.reported, self.open, self.priority = True, True, fact.priority
+        self.reported, self.open, self.priority, self.site = True, True, fact.priority, fact.site
         self._start(("internal_response", "internal_resolution"), INTERNAL, fact, at)
 
     def _on_priority_changed(self, fact: SlaFact, at: datetime) -> None:
@@ -317,7 +324,7 @@ class _Timeline:
         version, document = self.resolve(vendor, fact.recorded_at)
         waiting_group = _WAIT_GROUPS.get(self.waiting_on or "")
         for kind in kinds:
-            draft = _Draft(kind, vendor, version, document, self.priority, at)
+            draft = _Draft(kind, vendor, version, document, self.priority, at, site=self.site)
             if draft.group == waiting_group:
                 draft.pause(at)  # started while its side is already waiting
             self.drafts.append(draft)
@@ -339,7 +346,7 @@ def _finish(draft: _Draft, now: datetime) -> SlaClock | None:
     target = draft.document.target(draft.priority, _TARGET_OF[draft.kind])
     if target is None:
         return None
-    calendar = draft.document.calendar_for(draft.priority)
+    calendar = draft.document.calendar_for(draft.priority, draft.site)
     pauses = tuple((span.start, span.end) for span in draft.pauses)
     due = _due_at(calendar, draft.started_at, pauses, target, now)
     end = draft.stopped_at if draft.stopped_at is not None else now

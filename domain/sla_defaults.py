@@ -34,6 +34,22 @@ def _hk_office() -> dict[str, Any]:
     return _office("Asia/Hong_Kong", "HK", [["09:00", "18:00"]])
 
 
+# The company's five sites (the `site` an issue is reported at) and each office's calendar: its
+# own time zone and public holidays, Monday to Friday 09:00-18:00 like the Hong Kong office.
+# The internal team answers an issue in the office hours of the site it was reported at.
+SITE_OFFICES: Final[dict[str, tuple[str, str, str]]] = {
+    "HK": ("hk-office", "Asia/Hong_Kong", "HK"),
+    "SG": ("sg-office", "Asia/Singapore", "SG"),
+    "JKT": ("jkt-office", "Asia/Jakarta", "ID"),
+    "HCM": ("hcm-office", "Asia/Ho_Chi_Minh", "VN"),
+    "CMB": ("cmb-office", "Asia/Colombo", "LK"),
+}
+
+
+def _site_calendars() -> dict[str, Any]:
+    return {name: _office(zone, country, [["09:00", "18:00"]]) for name, zone, country in SITE_OFFICES.values()}
+
+
 DEFAULT_POLICIES: Final[dict[str, dict[str, Any]]] = {
     "sap": {
         "calendars": {"always": "24x7", "business-hours": _hk_office()},
@@ -183,7 +199,8 @@ DEFAULT_POLICIES: Final[dict[str, dict[str, Any]]] = {
         "labels": {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"},
     },
     "internal": {
-        "calendars": {"hk-office": _hk_office()},
+        # hk-office first: the calendar of an issue reported without a site.
+        "calendars": {"hk-office": _hk_office(), **_site_calendars()},
         "targets": {
             "P1": {
                 "calendar": "hk-office",
@@ -207,6 +224,7 @@ DEFAULT_POLICIES: Final[dict[str, dict[str, Any]]] = {
             },
         },
         "labels": {"P1": "Critical", "P2": "High", "P3": "Medium", "P4": "Low"},
+        "site_calendars": {site: office[0] for site, office in SITE_OFFICES.items()},
     },
 }
 

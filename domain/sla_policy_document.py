@@ -4,6 +4,8 @@ A vendor's policy says, per priority P1-P4, how long the vendor (or the internal
 to respond, to post an update and to resolve, and on which business calendar that time is
 counted. The document is what admins PUT and GET; this module parses it strictly (unknown keys
 are refused, so a typo cannot silently drop a target) and gives the engine typed access.
+An optional ``site_calendars`` names the office calendar of each site an issue may be reported
+at, so that office-hours targets follow the reporter's office (:meth:`calendar_for`).
 
 The vendors' defaults (:data:`DEFAULT_POLICIES`) are data at the end of this module, each
 number marked "published" (from the vendor's public support terms) or "placeholder" (a
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final, Literal
 
@@ -37,7 +39,8 @@ PRIORITIES: Final = ("P1", "P2", "P3", "P4")
 TargetKind = Literal["response", "update", "resolution"]
 TARGET_KINDS: Final[tuple[TargetKind, ...]] = ("response", "update", "resolution")
 
-_DOCUMENT_KEYS: Final = frozenset({"calendars", "targets", "labels"})
+_DOCUMENT_KEYS: Final = frozenset({"calendars", "targets", "labels", "site_calendars"})
+_SITE_LIMIT: Final = 64  # an issue's site is an identifier of at most 64 characters
 _TARGET_KEYS: Final = frozenset({"calendar", "response", "update", "resolution"})
 _REQUIRED_TARGET_KEYS: Final = ("calendar", "response", "resolution")
 _DURATION = re.compile(
@@ -128,6 +131,7 @@ class SlaPolicyDocument:
     calendars: Mapping[str, BusinessCalendar]
     targets: Mapping[str, PriorityTargets]
     labels: Mapping[str, str]
+    site_calendars: Mapping[str, str] = field(default_factory=dict)
 
     __hash__ = None  # type: ignore[assignment]  # holds mappings; equality is what matters
 
@@ -143,15 +147,23 @@ class SlaPolicyDocument:
         calendars = _parse_calendars(doc["calendars"])
         targets = _parse_targets(doc["targets"], calendars)
         labels = _parse_labels(doc.get("labels", {}))
-        return cls(calendars=calendars, targets=targets, labels=labels)
+        site_calendars = _parse_site_calendars(doc.get("site_calendars", {}), calendars)
+        return cls(calendars=calendars, targets=targets, labels=labels, site_calendars=site_calendars)
 
     def to_document(self) -> dict[str, Any]:
-        """The normalised document: priorities in order, durations as ``PTnHnM``."""
-        return {
+        """The normalised document: priorities in order, durations as ``PTnHnM``.
+
+        ``site_calendars`` appears only when it maps a site, so a document published before the
+        key existed normalises to exactly what its event stored.
+        """
+        doc: dict[str, Any] = {
             "calendars": {name: cal.to_document() for name, cal in self.calendars.items()},
             "targets": {p: self.targets[p].to_document() for p in PRIORITIES if p in self.targets},
             "labels": {p: self.labels[p] for p in PRIORITIES if p in self.labels},
         }
+        if self.site_calendars:
+            doc["site_calendars"] = {site: self.site_calendars[site] for site in sorted(self.site_calendars)}
+        return doc
 
     def target(self, priority: str, kind: str) -> timedelta | None:
         """The target of ``kind`` for ``priority``; ``None`` when the policy sets none."""
@@ -162,12 +174,33 @@ class SlaPolicyDocument:
             return None
         return targets.get(kind)
 
-    def calendar_for(self, priority: str) -> BusinessCalendar:
-        """The calendar the targets of ``priority`` are counted on."""
+    def calendar_for(self, priority: str, site: str | None = None) -> BusinessCalendar:
+        """The calendar the targets of ``priority`` are counted on, for an issue at ``site``.
+
+        The priority's calendar, unless the issue's site has an office calendar in
+        ``site_calendars`` (matched ignoring case) and the priority's calendar has office
+        hours: a target counted in office hours is counted in *that site's* office hours and
+        holidays, while a round-the-clock (24x7) target stays round the clock wherever the
+        issue is. Without a site, or for a site not listed, the priority's calendar.
+        """
         targets = self.targets.get(priority)
         if targets is None:
             raise KeyError(f"the policy sets no targets for {priority!r}")
-        return self.calendars[targets.calendar]
+        calendar = self.calendars[targets.calendar]
+        name = self.site_calendar_name(site)
+        if name is None or calendar.is_24x7:
+            return calendar
+        return self.calendars[name]
+
+    def site_calendar_name(self, site: str | None) -> str | None:
+        """The calendar ``site_calendars`` names for ``site`` (ignoring case), or ``None``."""
+        if site is None or not self.site_calendars:
+            return None
+        wanted = site.casefold()
+        for key, name in self.site_calendars.items():
+            if key.casefold() == wanted:
+                return name
+        return None
 
     def label(self, priority: str) -> str:
         """The vendor's own name for ``priority`` (SAP "Very High"); the code when unnamed."""
@@ -242,6 +275,25 @@ def _parse_target(path: str, value: object) -> timedelta:
     if duration <= timedelta(0):
         raise PolicyDocumentError(path, "must be a positive ISO 8601 duration (e.g. PT4H)")
     return duration
+
+
+def _parse_site_calendars(value: object, calendars: Mapping[str, BusinessCalendar]) -> dict[str, str]:
+    """``site -> calendar name``; sites are an issue's ``site`` values, unique ignoring case."""
+    if not isinstance(value, Mapping):
+        raise PolicyDocumentError("site_calendars", "must be an object of site -> calendar name")
+    found: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for site, name in value.items():
+        path = f"site_calendars.{site}"
+        if not isinstance(site, str) or not site.strip() or site != site.strip() or len(site) > _SITE_LIMIT:
+            raise PolicyDocumentError("site_calendars", f"sites must be identifiers of 1-{_SITE_LIMIT} characters")
+        if site.casefold() in seen:
+            raise PolicyDocumentError(path, f"the same site as {seen[site.casefold()]!r} (sites ignore case)")
+        if not isinstance(name, str) or name not in calendars:
+            raise PolicyDocumentError(path, f"unknown calendar {name!r}")
+        seen[site.casefold()] = site
+        found[site] = name
+    return found
 
 
 def _parse_labels(value: object) -> dict[str, str]:

@@ -160,13 +160,21 @@ class ReportQueries:
         filters: dict[str, str] | None = None,
         kinds: tuple[str, ...] | None = None,
         as_of: datetime | None = None,
+        count: str = "clocks",
     ) -> list[dict[str, Any]]:
         """Live from the clocks; with `as_of`, replayed from the facts as they stood then
-        (`projections.sla_replay`: exact for a closed quarter, and slower)."""
+        (`projections.sla_replay`: exact for a closed quarter, and slower). `count="incidents"`
+        counts each incident once, with its affected people (`projections.incidents`)."""
+        incidents = count == "incidents"
         if as_of is not None:
             from projections.sla_replay import compliance_as_of, scope_for
 
-            return compliance_as_of(self.store, group_by, scope_for(viewer, start, end, kinds, filters), as_of)
+            scope = scope_for(viewer, start, end, kinds, filters)
+            return compliance_as_of(self.store, group_by, scope, as_of, incidents)
+        if incidents:
+            from projections.incidents import compliance_incidents
+
+            return compliance_incidents(self.store, group_by, viewer, now, start, end, filters, kinds)
         from projections.reports import sla_compliance
 
         return sla_compliance(self.store, group_by, viewer, now, start, end, filters, kinds)

@@ -53,6 +53,37 @@ def _vendor_scope(viewer: Actor, clauses: list[str], params: list[Any]) -> None:
 FILTER_COLUMNS = {"vendor": "c.vendor", "priority": "c.priority", "module": "c.module", "site": "c.site"}
 
 
+def compliance_clauses(
+    viewer: Actor,
+    start: datetime | None,
+    end: datetime | None,
+    filters: dict[str, str] | None,
+    kinds: tuple[str, ...] | None,
+) -> tuple[list[str], list[Any]]:
+    """The compliance report's WHERE clauses on `sla_clock c` (also `projections.incidents`)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    _period(clauses, params, start, end)
+    _vendor_scope(viewer, clauses, params)
+    for name, value in (filters or {}).items():
+        if value:
+            clauses.append(f"{FILTER_COLUMNS[name]} = ?")
+            params.append(value)
+    if kinds:
+        clauses.append(f"c.kind IN ({', '.join('?' * len(kinds))})")
+        params.extend(kinds)
+    return clauses, params
+
+
+def outcome_columns() -> str:
+    """`met` and `breached` sums of the report's rule; the one `?` is the time judged at."""
+    return (
+        "SUM(CASE WHEN c.stopped_at IS NOT NULL AND c.stopped_at <= c.due_at THEN 1 ELSE 0 END) AS met,"
+        " SUM(CASE WHEN (c.stopped_at IS NOT NULL AND c.stopped_at > c.due_at)"
+        "  OR (c.stopped_at IS NULL AND c.paused = 0 AND c.due_at < ?) THEN 1 ELSE 0 END) AS breached"
+    )
+
+
 def sla_compliance(
     store: ViewStore,
     group_by: str,
@@ -71,25 +102,12 @@ def sla_compliance(
     and site are copied onto each clock row by the SLA view, so no grouping joins the issue
     list: the join of every clock with its issue was a large part of the report's time."""
     column = GROUPS[group_by]
-    clauses: list[str] = []
-    params: list[Any] = []
-    _period(clauses, params, start, end)
-    _vendor_scope(viewer, clauses, params)
-    for name, value in (filters or {}).items():
-        if value:
-            clauses.append(f"{FILTER_COLUMNS[name]} = ?")
-            params.append(value)
-    if kinds:
-        clauses.append(f"c.kind IN ({', '.join('?' * len(kinds))})")
-        params.extend(kinds)
+    clauses, params = compliance_clauses(viewer, start, end, filters, kinds)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     stamp = iso(now)
     with store.transaction(commit=False) as sql:
         rows = sql.execute(
-            f"SELECT {column} AS grp, COUNT(*) AS clocks,"
-            " SUM(CASE WHEN c.stopped_at IS NOT NULL AND c.stopped_at <= c.due_at THEN 1 ELSE 0 END) AS met,"
-            " SUM(CASE WHEN (c.stopped_at IS NOT NULL AND c.stopped_at > c.due_at)"
-            "  OR (c.stopped_at IS NULL AND c.paused = 0 AND c.due_at < ?) THEN 1 ELSE 0 END) AS breached"
+            f"SELECT {column} AS grp, COUNT(*) AS clocks, {outcome_columns()}"
             f" FROM sla_clock c {where}"
             f" GROUP BY {column} ORDER BY {column}",
             (stamp, *params),

@@ -33,6 +33,7 @@ from domain.access import role_family
 from domain.actor import Actor
 from domain.sla_clocks import PolicyResolver, SlaClock, compute_clocks
 from domain.sla_policy_document import SlaPolicyDocument
+from projections.incidents import IncidentBook, IncidentTally
 from projections.sla_view import CHUNK, PolicyBook, facts_of
 from projections.store import ViewStore
 from projections.view import iso
@@ -159,7 +160,9 @@ class _Tally:
         return out
 
 
-def _count(tally: _Tally, issue: _Issue, clocks: list[SlaClock], scope: Scope, judged_at: datetime) -> None:
+def _count(
+    tally: _Tally | IncidentTally, issue: _Issue, clocks: list[SlaClock], scope: Scope, judged_at: datetime
+) -> None:
     start, end = iso(scope.start), iso(scope.end)
     filters = scope.filters or {}
     for clock in clocks:
@@ -174,14 +177,27 @@ def _count(tally: _Tally, issue: _Issue, clocks: list[SlaClock], scope: Scope, j
         if any(values[name] != wanted for name, wanted in filters.items()):
             continue
         group = started[:7] if tally.group_by == "month" else values[tally.group_by]
-        tally.add(group, outcome(clock, judged_at))
+        if isinstance(tally, IncidentTally):
+            tally.add_outcome(group, issue.issue_id, outcome(clock, judged_at))
+        else:
+            tally.add(group, outcome(clock, judged_at))
 
 
-def compliance_as_of(store: ViewStore, group_by: str, scope: Scope, as_of: datetime) -> list[dict[str, Any]]:
-    """The compliance report's rows exactly as they stood at `as_of`."""
+def compliance_as_of(
+    store: ViewStore, group_by: str, scope: Scope, as_of: datetime, incidents: bool = False
+) -> list[dict[str, Any]]:
+    """The compliance report's rows exactly as they stood at `as_of`; with `incidents`, each
+    incident counted once with the links and "me too"s recorded by then (`projections.incidents`)."""
     book = _book(store, as_of)
-    tally = _Tally(group_by)
+    tally: _Tally | IncidentTally = _Tally(group_by)
+    duplicates: IncidentBook | None = None
+    if incidents:
+        with store.transaction(commit=False) as sql:
+            duplicates = IncidentBook.read(sql, as_of)
+        tally = IncidentTally(group_by, duplicates)
     for issue in _issues(store, scope):
+        if duplicates is not None and duplicates.is_duplicate(issue.issue_id):
+            continue
         rows = _cut(issue.rows, as_of)
         if rows:
             _count(tally, issue, compute_clocks(facts_of(rows), book.resolve, as_of), scope, as_of)

@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from application.sla_facts import FACT_OF_EVENT, fact_from_event, monotonic
+from domain.issue import DUPLICATE_OF
+from domain.keys import aggregate_id
 from domain.sla_clocks import SlaClock, SlaFact, compute_clocks
 from domain.sla_defaults import default_policy_document
 from domain.sla_policy_document import SlaPolicyDocument
@@ -83,19 +85,27 @@ CHUNK = 500  # issues per IN (...) list: far below SQLite's limit on host parame
 
 class SlaView(View):
     name = "sla"
-    tables = ("sla_fact", "sla_policy", "sla_clock")
+    # sla_duplicate and sla_affected: which issues are duplicates and who each affects, so a
+    # compliance report can count an incident once (`projections.incidents`).
+    tables = ("sla_fact", "sla_policy", "sla_clock", "sla_duplicate", "sla_affected")
     # 2: module and site on the facts and clocks (the compliance report groups by them without
     # joining the issue list); a store built before is rebuilt once (`projections.schema`).
-    schema_version = 2
+    # 3: the clocks count office hours on the issue's site calendar (policies' `site_calendars`,
+    # the internal default's five offices): rebuilt once so old issues' clocks agree with new ones;
+    # and sla_duplicate, sla_affected filled from the whole log.
+    schema_version = 3
     policy_now = False
 
     def __init__(self) -> None:
         self._dirty: dict[str, str] = {}  # issue id -> key, touched in the current batch
         self._facts: list[tuple[Any, ...]] = []  # fact rows of the current batch, written at flush
         self._batch_facts: dict[str, list[SlaFact]] = {}  # issue id -> the batch's facts, as read
+        self._duplicates: list[tuple[str, str, str | None]] = []  # (issue id, original id, recorded at)
+        self._affected: list[tuple[str, str, str | None]] = []  # (issue id, person, recorded at)
 
     def begin(self, sql: Sql, events: Sequence[Any]) -> None:
         self._dirty, self._facts, self._batch_facts = {}, [], {}
+        self._duplicates, self._affected = [], []
 
     def create(self, sql: Sql) -> None:
         sql.execute(
@@ -115,6 +125,14 @@ class SlaView(View):
             " module TEXT, site TEXT, PRIMARY KEY (issue_key, idx))"
         )
         sql.execute("CREATE INDEX IF NOT EXISTS sla_clock_due ON sla_clock (due_at)")
+        sql.execute(
+            "CREATE TABLE IF NOT EXISTS sla_duplicate (issue_id TEXT NOT NULL, original_id TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL, PRIMARY KEY (issue_id, original_id))"
+        )
+        sql.execute(
+            "CREATE TABLE IF NOT EXISTS sla_affected (issue_id TEXT NOT NULL, person TEXT NOT NULL,"
+            " recorded_at TEXT NOT NULL, PRIMARY KEY (issue_id, person))"
+        )
 
     def create_indexes(self, sql: Sql) -> None:
         """The compliance report counts every clock per group. SQLite scanned the wide rows and
@@ -132,7 +150,18 @@ class SlaView(View):
     def handlers(self) -> dict[str, Callable[[Sql, Any, int], None]]:
         handlers: dict[str, Callable[[Sql, Any, int], None]] = {name: self._on_fact for name in FACT_OF_EVENT}
         handlers["SlaPolicy.Published"] = self._published
+        handlers["Issue.IssueLinked"] = self._linked
+        handlers["Issue.MarkedAffected"] = self._marked_affected
         return handlers
+
+    def _linked(self, sql: Sql, event: Any, position: int) -> None:
+        """An issue linked `duplicate_of` another: its incident is the other's."""
+        d = event.__dict__
+        if d.get("kind") == DUPLICATE_OF:
+            self._duplicates.append((originator(event), str(aggregate_id(d["target"])), iso(event.timestamp)))
+
+    def _marked_affected(self, sql: Sql, event: Any, position: int) -> None:
+        self._affected.append((originator(event), str(event.__dict__["person"]), iso(event.timestamp)))
 
     def _published(self, sql: Sql, event: Any, position: int) -> None:
         d = event.__dict__
@@ -167,6 +196,8 @@ class SlaView(View):
         )
         self._dirty[issue_id] = key
         self._batch_facts.setdefault(issue_id, []).append(fact)
+        if reported:  # the reporter is the first person the issue affects
+            self._affected.append((issue_id, str(d["actor"].id), iso(fact.recorded_at)))
 
     def flush(self, sql: Sql) -> None:
         """Recompute each touched issue's clocks once per batch, from all its facts so far:
@@ -181,6 +212,19 @@ class SlaView(View):
             " ON CONFLICT (issue_id, version) DO NOTHING",
             facts,
         )
+        if self._duplicates:
+            sql.executemany(
+                "INSERT INTO sla_duplicate (issue_id, original_id, recorded_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (issue_id, original_id) DO NOTHING",
+                self._duplicates,
+            )
+        if self._affected:
+            sql.executemany(
+                "INSERT INTO sla_affected (issue_id, person, recorded_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (issue_id, person) DO NOTHING",
+                self._affected,
+            )
+        self._duplicates, self._affected = [], []
         if not dirty:
             return
         # An issue whose first event is in this batch has no earlier facts and no clocks yet
@@ -279,6 +323,7 @@ def facts_of(rows: list[dict[str, Any]]) -> list[SlaFact]:
                 priority=r["priority"],
                 vendor=r["vendor"],
                 on=r["waiting_on"],
+                site=r["site"] if r["kind"] == "reported" else None,
             )
         )
     return monotonic(facts)

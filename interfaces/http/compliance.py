@@ -74,6 +74,14 @@ class ComplianceQuery(PeriodQuery):
     `as_of` for the figures exactly as they stood at a past time (replayed from the facts)."""
 
     kind = REPORT_KIND
+    count = fields.String(
+        load_default="clocks",
+        validate=validate.OneOf(["clocks", "incidents"]),
+        metadata={
+            "description": "clocks (default) or incidents: duplicates' clocks left out, each row adding"
+            " incidents and affected_count (people affected, duplicates' included)"
+        },
+    )
     quarter = quarter_parameter(load_default=None)
     as_of = query_time(
         load_default=None,
@@ -126,6 +134,22 @@ class PolicySchema(StrictSchema):
     calendars = fields.Dict(required=True)
     targets = fields.Dict(required=True)
     labels = fields.Dict(load_default=None)
+    site_calendars = fields.Dict(
+        load_default=None,
+        metadata={
+            "description": "an issue's site -> a calendar name: office-hours targets of an issue at that site"
+            " are counted on that calendar (24x7 targets stay 24x7)",
+            "example": {"JKT": "jkt-office"},
+        },
+    )
+
+
+def without_absent(document: dict[str, Any]) -> dict[str, Any]:
+    """The loaded body less the optional parts left out (the domain's defaults apply)."""
+    return {key: value for key, value in document.items() if not (key in OPTIONAL_POLICY_KEYS and value is None)}
+
+
+OPTIONAL_POLICY_KEYS = ("labels", "site_calendars")
 
 
 def _read_side() -> Any:
@@ -187,9 +211,7 @@ def proposed_policies(documents: dict[str, Any]) -> dict[str, SlaPolicyDocument]
             loaded = PolicySchema().load(document)
         except ValidationError as error:
             raise validation_problem(flatten_errors(error.messages, f"policies.{vendor}")) from None
-        if loaded.get("labels") is None:
-            loaded.pop("labels", None)
-        proposed[vendor] = SlaPolicyDocument.from_document(validated_document(loaded))
+        proposed[vendor] = SlaPolicyDocument.from_document(validated_document(without_absent(loaded)))
     return proposed
 
 
@@ -240,8 +262,7 @@ class VendorPolicy(MethodView):
         actor = writer()
         if role_family(actor) not in ("admin", "system"):
             raise Problem(403, f"role {actor.role} may not change SLA policies")
-        if document.get("labels") is None:
-            document.pop("labels", None)
+        document = without_absent(document)
         receipt = desk().put_policy(command_context(), vendor, document)  # If-Match as every command reads it
         policy = desk().get_policy(vendor)
         body = {
@@ -281,6 +302,8 @@ class SlaComplianceReport(MethodView):
         `kind=` keeps one target (response, update or resolution); `quarter=2026Q3` is the
         period `[2026-07-01, 2026-10-01)` UTC; `as_of=` gives the figures exactly as they stood
         then (facts recorded by then, clocks judged then), so a closed quarter never drifts.
+        `count=incidents` counts an incident once: issues linked `duplicate_of` another are left
+        out, and each row adds `incidents` and `affected_count`.
         """
         actor = _reports_reader()
         as_of = _as_of(query)
@@ -288,7 +311,7 @@ class SlaComplianceReport(MethodView):
         start, end = _period(query)
         filters = {name: query[name] for name in ("vendor", "priority", "module", "site") if query.get(name)}
         rows = read.reports.sla_compliance(
-            query["group_by"], actor, _now(), start, end, filters, clock_kinds(query["kind"]), as_of
+            query["group_by"], actor, _now(), start, end, filters, clock_kinds(query["kind"]), as_of, query["count"]
         )
         return _answer(rows, "sla-compliance")
 

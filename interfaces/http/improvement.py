@@ -16,6 +16,7 @@ from flask import Response, g, url_for
 
 from application.context import Context, Receipt
 from domain.access import role_family
+from domain.freeze import ANY_SITE
 from domain.meeting import ImprovementMeeting
 from interfaces.http import metrics
 from interfaces.http.api import errors
@@ -265,7 +266,8 @@ def occurrences(query: dict[str, Any]) -> dict[str, Any]:
             f"to must be after from, at most {MAX_OCCURRENCE_DAYS} days later",
             errors={"to": ["must be after from and within 800 days"]},
         )
-    windows = desk().freeze_schedule().windows_between(start, end)
+    site = query.get("site")
+    windows = desk().freeze_schedule().windows_between(start, end, ANY_SITE if site is None else site)
     return {"items": [w.to_dict() for w in windows], "next_cursor": None}
 
 
@@ -274,7 +276,8 @@ def occurrences(query: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200)
 @errors(blp, 401, 403, 422, 503)
 def check(query: dict[str, Any]) -> dict[str, Any]:
-    """Whether a change at `at` would fall inside a freeze window (and which)"""
+    """Whether a change at `at` (on an issue at `site`, if given) would fall inside a freeze window (and which)"""
     _freeze_reader()
-    window = desk().freeze_schedule().window_at(query["at"], "at")
+    site = query.get("site")
+    window = desk().freeze_schedule().window_at(query["at"], "at", ANY_SITE if site is None else site)
     return {"at": json_safe(query["at"]), "window": window.to_dict() if window else None}

@@ -124,13 +124,21 @@ class FreezeDocumentSchema(StrictSchema):
     windows = fields.List(fields.Dict(), load_default=list)
 
 
+FREEZE_SITE_DESCRIPTION = (
+    "an issue's site (e.g. JKT): only the windows that freeze it (its own and those for every site);"
+    " without it, every window"
+)
+
+
 class OccurrencesQuerySchema(StrictSchema):
     from_ = query_time(data_key="from", required=True)
     to = query_time(required=True)
+    site = query_text(64, load_default=None, metadata={"description": FREEZE_SITE_DESCRIPTION})
 
 
 class FreezeCheckQuerySchema(StrictSchema):
     at = query_time(required=True)
+    site = query_text(64, load_default=None, metadata={"description": FREEZE_SITE_DESCRIPTION})
 
 
 class MeasurementSchema(StrictSchema):

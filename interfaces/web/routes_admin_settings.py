@@ -6,10 +6,12 @@ Pages and the API calls they mirror:
 - /console/admin/vendors: the vendors, each with its policy version (GET /vendors/{v}/sla-policy)
 - /console/admin/vendors/{vendor}: the policy as a form; **Save policy** (`data-action="sla-policy"`)
   is PUT /vendors/{vendor}/sla-policy with `If-Match` the version the form showed; below it the
-  versions (GET .../sla-policy/history) with what each changed, `?version=n` shows a past one
+  versions (GET .../sla-policy/history) with what each changed, `?version=n` shows a past one;
+  the "Office calendar per site" box is the document's `site_calendars`, one `SITE calendar` a line
 - /console/admin/freeze-windows: GET /freeze-windows; **Add freeze window** and **Remove** each
   PUT /freeze-windows a whole new document built from the one shown, `If-Match` its version, so
-  two administrators editing at once cannot lose each other's window (the second gets the 412)
+  two administrators editing at once cannot lose each other's window (the second gets the 412);
+  the form's optional Sites (comma separated) are the window's `sites`
 - /console/admin/subscriptions: GET /subscriptions; **Create subscription** is POST /subscriptions
   (the signing secret is shown on that answer page only), **Revoke** POST /subscriptions/{id}/revoke
 
@@ -39,7 +41,7 @@ from domain.sla_policy_document import PRIORITIES
 from domain.sla_policy_document import TARGET_KINDS as CLOCK_KINDS
 from domain.vocabulary import KNOWN_VENDORS, Module
 from interfaces.http import metrics
-from interfaces.http.compliance import PolicySchema
+from interfaces.http.compliance import PolicySchema, without_absent
 from interfaces.http.improvement_schemas import FreezeDocumentSchema
 from interfaces.http.problems import Problem, flatten_errors
 from interfaces.http.services import desk
@@ -57,7 +59,7 @@ SECTION = "console.admin_settings"
 UPCOMING_DAYS = 90
 SUBSCRIPTION_FIELDS = ("name", "kind", "target", "language", "signing_secret")
 FILTER_NAMES = ("vendor", "priority", "module", "site")
-FREEZE_FIELDS = ("name", "from", "to")
+FREEZE_FIELDS = ("name", "from", "to", "sites")
 _PATH = re.compile(r"^(?P<path>[A-Za-z0-9_.\[\]-]+): ")
 _SPLIT = re.compile(r"[\s,;]+")
 
@@ -181,7 +183,24 @@ def policy_typed(document: dict[str, Any]) -> dict[str, str]:
             typed[f"targets.{priority}.{key}"] = targets.get(key) or ""
     for priority, label in (document.get("labels") or {}).items():
         typed[f"labels.{priority}"] = label
+    typed["site_calendars"] = site_calendars_text(document.get("site_calendars") or {})
     return typed
+
+
+def site_calendars_text(site_calendars: dict[str, str]) -> str:
+    """`site_calendars` as the form's lines: `JKT jkt-office`."""
+    return "\n".join(f"{site} {name}" for site, name in site_calendars.items())
+
+
+def site_calendars_document(text: str) -> dict[str, str]:
+    """The form's lines as `site_calendars`; a line without a calendar names none (the domain
+    refuses it with the site in the path)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        site, _, name = line.strip().partition(" ")
+        if site:
+            found[site] = name.strip()
+    return found
 
 
 def _calendar_document(form: MultiDict[str, str], prefix: str) -> Any:
@@ -237,7 +256,12 @@ def policy_document(form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str
         if label:
             labels[priority] = label
         inputs[f"labels.{priority}"] = f"labels.{priority}"
-    return {"calendars": calendars, "targets": targets, "labels": labels}, inputs
+    document: dict[str, Any] = {"calendars": calendars, "targets": targets, "labels": labels}
+    site_calendars = site_calendars_document(form.get("site_calendars", ""))
+    if site_calendars:
+        document["site_calendars"] = site_calendars
+    inputs["site_calendars"] = "site_calendars"
+    return document, inputs
 
 
 def flatten(document: Any, prefix: str = "") -> dict[str, str]:
@@ -344,9 +368,9 @@ def save_policy(vendor: str) -> ResponseReturnValue:
             body: dict[str, Any] = PolicySchema().load(document)
         except ValidationError as exc:
             raise FormRefused(INVALID, flatten_errors(exc.messages), 422) from None
-        if body.get("labels") is None:
-            body.pop("labels", None)
-        receipt = desk().put_policy(Context(viewer.actor, expected_version=_expected_version()), vendor, body)
+        receipt = desk().put_policy(
+            Context(viewer.actor, expected_version=_expected_version()), vendor, without_absent(body)
+        )
     except Exception as exc:  # refusal() re-raises what the API would not answer with a 4xx
         shown = placed(refusal(exc), inputs)
         return Response(_vendor_page(viewer, vendor, typed, shown), status=shown.status)
@@ -408,6 +432,9 @@ def add_freeze_window() -> ResponseReturnValue:
     existing = list(desk().get_freeze_windows().document.get("windows") or [])
     window: dict[str, Any] = {"name": typed["name"].strip()}
     window |= {k: input_instant(typed[k]) for k in ("from", "to") if typed[k].strip()}
+    sites = [site for site in _SPLIT.split(typed["sites"]) if site]
+    if sites:  # blank: the window freezes every site
+        window["sites"] = sites
     where = f"windows[{len(existing)}]"
     try:
         _put_windows(viewer, [*existing, window])

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from application.context import Context
+from application.inbound_mail import InboundMessage
+from application.mail_intake import MailIntake
 from domain.actor import SYSTEM, Actor
 from tests.browser.accessibility import assert_accessible, require_axe
 from tests.browser.conftest import ADMIN, Console
@@ -30,6 +32,7 @@ NOT_PAGES = (
     "/console/sign-out",
     "/console/issues/similar",
     "/console/attachments",  # a file's bytes and thumbnail, not pages
+    "/console/admin/intake/",  # a quarantined message's bytes as plain text, not a page
 )
 
 
@@ -63,6 +66,18 @@ def resources(console: Console) -> dict[str, str]:
         Context(SYSTEM), login, name="Ivy Tam", email=f"{login}@example.com", roles=["reporter"]
     )
     person, secret = invitation.invitation_path.rstrip("/").rsplit("/", 2)[-2:]
+    # A message from an unknown sender, so the intake page shows a row with its forms.
+    MailIntake(desk).take(
+        InboundMessage(
+            message_id=f"a11y-{tag}@home.example",
+            uid_key=f"INBOX/1/{tag}",
+            from_address="stranger@home.example",
+            to_addresses=("support@kaizen.example",),
+            subject=f"Printer jams {tag}",
+            text="The printer on floor 3 jams.",
+            headers={},
+        )
+    )
     return {
         "key": key,
         "suggestion": suggestion,
