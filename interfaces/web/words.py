@@ -216,4 +216,14 @@ MARKED = (
     N_("Your vote was withdrawn."),
     N_("— from the matrix —"),
     N_("— keep —"),
+    # the e-mail intake's quarantine reasons and decisions (admin_intake.html)
+    N_("unparsable"),
+    N_("own mail"),
+    N_("auto reply"),
+    N_("unknown sender"),
+    N_("unknown issue"),
+    N_("vendor unmatched"),
+    N_("refused"),
+    N_("accepted"),
+    N_("discarded"),
 )
