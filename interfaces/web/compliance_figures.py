@@ -26,7 +26,9 @@ from interfaces.web.session import Viewer
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 SITE = re.compile(r"^[A-Za-z0-9 _.-]{1,64}$")
-FILTERS = ("from", "to", "quarter", "kind", "vendor", "priority", "module", "site", "within")
+FILTERS = ("from", "to", "quarter", "kind", "count", "vendor", "priority", "module", "site", "within")
+COUNTS = ("clocks", "incidents")
+"""The API's `count=`: every clock, or each incident once (duplicates left out, people affected)."""
 """The query parameters `read_filters` reads (the compliance, CSV and vendor pages)."""
 PRIORITIES = ("P1", "P2", "P3", "P4")
 MODULES = tuple(m.value for m in Module)
@@ -56,6 +58,8 @@ class Filters:
     """response, update or resolution: the API's `kind=` (None: every clock)."""
     errors: list[str] = field(default_factory=list)
     typed: dict[str, str] = field(default_factory=dict)
+    count: str = "clocks"
+    """`incidents`: each incident once, with the people it affected (the API's `count=`)."""
     """What was typed for a refused month, shown back in the form beside the message."""
 
     @property
@@ -100,6 +104,8 @@ class Filters:
         for name in ("vendor", "priority", "module", "site", "kind"):
             if getattr(self, name):
                 values[name] = getattr(self, name)
+        if self.count != "clocks":
+            values["count"] = self.count
         return values
 
 
@@ -190,6 +196,7 @@ def read_filters(args: Mapping[str, str], now: datetime, viewer: Viewer) -> Filt
         pick("kind", KINDS.__contains__),
         errors,
         typed,
+        pick("count", COUNTS.__contains__) or "clocks",
     )
 
 
@@ -199,7 +206,9 @@ def monthly_compliance(read: Any, viewer: Viewer, f: Filters, now: datetime) -> 
     for month in f.months():
         start = datetime.combine(month, datetime.min.time(), UTC)
         end = datetime.combine(next_month(month), datetime.min.time(), UTC)
-        for row in read.reports.sla_compliance("vendor", viewer.actor, now, start, end, f.report_filters(), f.kinds):
+        for row in read.reports.sla_compliance(
+            "vendor", viewer.actor, now, start, end, f.report_filters(), f.kinds, count=f.count
+        ):
             rows.append({"month": f"{month:%Y-%m}", **row})
     return rows
 
@@ -232,7 +241,7 @@ def charts(rows: list[dict[str, Any]], f: Filters) -> tuple[BarChart, list[tuple
 def breakdown(read: Any, viewer: Viewer, f: Filters, now: datetime, group: str) -> list[dict[str, Any]]:
     """GET /reports/sla-compliance?group_by=<priority|module|site>&from&to&vendor&priority&module&site."""
     rows: list[dict[str, Any]] = read.reports.sla_compliance(
-        group, viewer.actor, now, f.start, f.end, f.report_filters(), f.kinds
+        group, viewer.actor, now, f.start, f.end, f.report_filters(), f.kinds, count=f.count
     )
     return rows
 

@@ -91,16 +91,17 @@ def compliance_csv() -> ResponseReturnValue:
     if f.errors:  # a download has no form to show the message beside: say it on a page instead
         raise Problem(422, " ".join(f.errors))
     columns: list[str] | None = None
+    incident_columns = ["incidents", "affected_count"] if f.count == "incidents" else []
     if table == "compliance":
         rows = figures.monthly_compliance(read, viewer, f, current)
-        columns = ["month", "vendor", "clocks", "met", "breached", "running", "percent_met"]
+        columns = ["month", "vendor", "clocks", "met", "breached", "running", "percent_met", *incident_columns]
     elif table == "breaches":
         rows, columns = figures.breaches(read, viewer, f, current), BREACH_COLUMNS
     elif table == "at_risk":
         rows, columns = figures.at_risk(read, viewer, f, current), RISK_COLUMNS
     else:
         rows = figures.breakdown(read, viewer, f, current, table)
-        columns = [table, "clocks", "met", "breached", "running", "percent_met"]
+        columns = [table, "clocks", "met", "breached", "running", "percent_met", *incident_columns]
     return csv_response(rows, f"sla-{table}-{f.first:%Y-%m}-to-{f.last:%Y-%m}.csv", columns, bom=True)
 
 

@@ -3,6 +3,7 @@ the people it affects (duplicates' reporters and "me too"s included), live and `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,8 @@ from unittest.mock import patch
 
 import pytest
 
-from tests.conftest import FakeClock
+from interfaces.web.secret import SECRET_ENV
+from tests.conftest import FakeClock, console_client
 from tests.http.conftest import Api
 
 REPORT = "/api/v1/reports/sla-compliance"
@@ -37,7 +39,13 @@ def _internal(api: Api, query: str, position: int) -> dict[str, Any]:
     return next(row for row in answer.get_json()["items"] if row["vendor"] == "internal")
 
 
-@pytest.mark.usefixtures("recorded_on_the_clock")
+@pytest.fixture
+def console_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console's signing key, set before the app is built (PostgreSQL deployments need it)."""
+    monkeypatch.setenv(SECRET_ENV, "incident-console-test-signing-key-0123456789")
+
+
+@pytest.mark.usefixtures("console_on", "recorded_on_the_clock")
 def test_an_incident_is_counted_once_with_everyone_it_affects(listing_api: Api, clock: FakeClock) -> None:
     api = listing_api
     original = api.report()  # lina reports it
@@ -73,6 +81,19 @@ def test_an_incident_is_counted_once_with_everyone_it_affects(listing_api: Api, 
     # And as_of now agrees with the live figures.
     now = _internal(api, f"&count=incidents&as_of={clock.now.isoformat().replace('+00:00', 'Z')}", position)
     assert now == per_incident
+
+    # The console's compliance page offers the same count, with the same figures.
+    console = console_client(api.app, token=api.tokens["admin"])
+    page = console.get("/console/compliance?from=2026-03&to=2026-03&vendor=internal&count=incidents")
+    assert page.status_code == 200
+    row = re.search(r"<tr><th scope=\"row\">2026-03</th><td>internal</td>(.*?)</tr>", page.text, re.S)
+    assert row is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+    assert (cells[0], cells[-2], cells[-1]) == ("4", "2", "3")  # clocks, incidents, people affected
+    assert '<option value="incidents" selected>' in page.text
+    download = console.get("/console/compliance.csv?from=2026-03&to=2026-03&vendor=internal&count=incidents")
+    assert download.status_code == 200
+    assert "incidents,affected_count" in download.text.splitlines()[0]
 
 
 def test_count_is_validated(listing_api: Api) -> None:
