@@ -29,6 +29,10 @@ from projections.stalls import ViewFailure
 from projections.store import ViewStore
 from projections.view import View
 
+BULK_CATCH_UP = 50_000
+"""Events applied in one catch-up after which the views' planner statistics are refreshed
+(`ViewStore.analyze`): the tables grew from nearly empty faster than autovacuum looks."""
+
 log = logging.getLogger("kaizen.projections")
 Progress = Callable[[int, int], None]
 
@@ -362,6 +366,9 @@ class ProjectionRunner:
                 progress(current, max(head, current))
             if done < self.batch_size:
                 break
+        if total >= BULK_CATCH_UP:  # a store's first start on a long log, a view rebuilt at start
+            chosen = self.views if views is None else views
+            self.store.analyze([table for view in chosen for table in view.tables])
         return total
 
     def rebuild(self, names: Sequence[str], progress: Progress | None = None) -> int:

@@ -165,6 +165,19 @@ class ViewStore:
         """Reset a view's position, for rebuilds (inside the transaction that drops its rows)."""
         sql.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (view,))
 
+    def analyze(self, tables: Sequence[str]) -> None:
+        """Refresh PostgreSQL's planner statistics of `tables` after they were filled in bulk.
+
+        Until autovacuum gets to a table rebuilt from empty, the planner believes it still holds
+        the few rows it had: at 100k issues it then scanned every running clock for the queue's
+        first page (177 ms) instead of walking the due-time index (4 ms). SQLite keeps no
+        statistics unless asked, and its plans here are fixed by the queries, so it is left be."""
+        if self.engine != "postgres" or not tables:
+            return
+        with self.transaction() as sql:
+            for table in tables:
+                sql.execute(f"ANALYZE {table}")
+
     def close(self) -> None:
         closer = getattr(self.factory, "close", None)
         if callable(closer):
