@@ -65,6 +65,8 @@ _BLOCK_DAYS: Final = 28
 _BLOCK_SPILL: Final = 16
 _BLOCK_CACHE_LIMIT: Final = 512
 _ONE_DAY: Final = timedelta(days=1)
+_INNER_MARGIN: Final = timedelta(days=2)
+"""Dates this far inside a span are wholly inside it: no zone's wall clock moves a day."""
 _LAST_BLOCK: Final = (date.max.toordinal() - _BLOCK_SPILL) // _BLOCK_DAYS - 1  # blocks stay in date's range
 
 Interval = tuple[datetime, datetime]
@@ -152,6 +154,7 @@ class BusinessCalendar:
     _blocks: dict[int, tuple[list[datetime], list[datetime]]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
+    _sums: dict[int, list[timedelta]] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.timezone is None:
@@ -248,7 +251,18 @@ class BusinessCalendar:
             return timedelta(0)
         if self.is_24x7:
             return end - begin
-        return sum((c - o for o, c in self._open_within(begin, end)), timedelta(0))
+        zone = self._require_zone()
+        first, last = begin.astimezone(zone).date(), end.astimezone(zone).date()
+        inner_first, inner_last = first + _INNER_MARGIN, last - _INNER_MARGIN
+        if (inner_last - inner_first).days < _BLOCK_DAYS or not self._in_blocks(first - _ONE_DAY, last + _ONE_DAY):
+            return sum((c - o for o, c in self._open_within(begin, end)), timedelta(0))
+        # A long span: the dates well inside it lie wholly inside it (a local date's instants stay
+        # within a day of its wall clock), so they are added whole from per-block sums; only
+        # the few dates at either end are clipped. Each date's open instants are its own, so
+        # the pieces are disjoint and their sum is the merged intervals' (tests/property).
+        edges = self._clipped_total(first - _ONE_DAY, inner_first - _ONE_DAY, begin, end)
+        edges += self._clipped_total(inner_last + _ONE_DAY, last + _ONE_DAY, begin, end)
+        return edges + self._dates_total(inner_first, inner_last)
 
     def is_open(self, at: datetime) -> bool:
         """Whether ``at`` lies inside opening hours (a closing instant itself is closed)."""
@@ -340,6 +354,41 @@ class BusinessCalendar:
             clipped.append((max(opens[i], low), min(closes[i], high)))
             i += 1
         return clipped
+
+    def _in_blocks(self, first: date, last: date) -> bool:
+        """Whether the dates lie in blocks whose dates all exist (away from date's limits)."""
+        return first.toordinal() // _BLOCK_DAYS > 0 and last.toordinal() // _BLOCK_DAYS < _LAST_BLOCK
+
+    def _clipped_total(self, first: date, last: date, low: datetime, high: datetime) -> timedelta:
+        """Open time of the local dates ``first..last`` that lies in ``[low, high)``."""
+        total, day = timedelta(0), first
+        while day <= last:
+            for opens, closes in self._day_intervals(day):
+                lo, hi = max(opens, low), min(closes, high)
+                if lo < hi:
+                    total += hi - lo
+            day += _ONE_DAY
+        return total
+
+    def _dates_total(self, first: date, last: date) -> timedelta:
+        """Open time of the local dates ``first..last``, each whole, from per-block prefix sums."""
+        total, ordinal, end = timedelta(0), first.toordinal(), last.toordinal()
+        while ordinal <= end:
+            block = ordinal // _BLOCK_DAYS
+            base = block * _BLOCK_DAYS
+            sums = self._sums.get(block)
+            if sums is None:
+                if len(self._sums) >= _BLOCK_CACHE_LIMIT:
+                    self._sums.clear()
+                sums = [timedelta(0)]
+                for offset in range(_BLOCK_DAYS):
+                    intervals = self._day_intervals(date.fromordinal(base + offset))
+                    sums.append(sums[-1] + sum((c - o for o, c in intervals), timedelta(0)))
+                self._sums[block] = sums
+            upto = min(end, base + _BLOCK_DAYS - 1)
+            total += sums[upto - base + 1] - sums[ordinal - base]
+            ordinal = upto + 1
+        return total
 
     def _day_intervals(self, day: date) -> tuple[Interval, ...]:
         """The UTC intervals whose local wall time lies in ``day``'s opening ranges (cached)."""

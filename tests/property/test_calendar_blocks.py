@@ -76,3 +76,16 @@ def test_windows_at_block_edges() -> None:
             low = start + timedelta(minutes=15 * quarter)
             for span in (timedelta(hours=1), timedelta(days=7), timedelta(days=15)):
                 assert calendar._open_within(low, low + span) == walked(calendar, low, low + span)
+
+
+long_spans = st.integers(min_value=0, max_value=400 * 24 * 3600 * 1_000_000).map(lambda us: timedelta(microseconds=us))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(CALENDARS), instants, long_spans)
+def test_between_equals_the_sum_of_the_walked_intervals(
+    calendar: BusinessCalendar, low: datetime, span: timedelta
+) -> None:
+    """Long spans add whole dates from per-block sums and clip only the ends: the same total."""
+    expected = sum((c - o for o, c in walked(calendar, low, low + span)), timedelta(0))
+    assert calendar.between(low, low + span) == expected
