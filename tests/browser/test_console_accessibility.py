@@ -117,7 +117,15 @@ def pages(console: Console, values: dict[str, str]) -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
-def test_every_console_page_has_no_serious_or_critical_violation(open_as: Any, console: Console) -> None:
+SHOWN = {
+    "/console/admin/intake": "intake-quarantine",
+    "/console/admin/automation": "automation-rules",
+    "/console/reports/vendor-scorecard": "vendor-scorecard",
+}
+"""Pages of the sweep whose screenshot goes in docs/screenshots (KAIZEN_UPDATE_SCREENSHOTS=1)."""
+
+
+def test_every_console_page_has_no_serious_or_critical_violation(open_as: Any, console: Console, shoot: Any) -> None:
     require_axe()
     values = resources(console)
     checked, failures = [], []
@@ -134,6 +142,8 @@ def test_every_console_page_has_no_serious_or_critical_violation(open_as: Any, c
             assert_accessible(page)
         except AssertionError as failure:
             failures.append(str(failure))
+        if path in SHOWN:
+            shoot(page, SHOWN[path])
         checked.append(path)
     assert len(checked) >= 15, checked
     assert not failures, "\n".join(failures)
