@@ -10,6 +10,7 @@ from eventsourcing.domain import event
 
 from domain.access import AccessDenied
 from domain.actor import Actor
+from domain.attached_file import attachment_entry, file_facts
 from domain.base import KaizenAggregate
 from domain.errors import InvalidCommand, TransitionRefused
 from domain.keys import KEY_PATTERN, aggregate_id
@@ -303,14 +304,7 @@ class Issue(KaizenAggregate):
             comment_id = self.comments[-1]["id"]
         attachment_id = f"{self.key}-a{len(self.attachments) + 1}"
         self._attachment_added(
-            attachment_id=attachment_id,
-            sha256=file["sha256"],
-            name=file["name"],
-            content_type=file["content_type"],
-            size=file["size"],
-            comment_id=comment_id,
-            actor=actor,
-            occurred_at=occurred_at,
+            attachment_id=attachment_id, **file_facts(file), comment_id=comment_id, actor=actor, occurred_at=occurred_at
         )
         return attachment_id
 
@@ -327,16 +321,7 @@ class Issue(KaizenAggregate):
         occurred_at: datetime,
     ) -> None:
         self.__dict__.setdefault("attachments", []).append(
-            {
-                "id": attachment_id,
-                "sha256": sha256,
-                "name": name,
-                "content_type": content_type,
-                "size": size,
-                "comment_id": comment_id,
-                "uploaded_by": actor.id,
-                "uploaded_at": occurred_at,
-            }
+            attachment_entry(attachment_id, sha256, name, content_type, size, comment_id, actor, occurred_at)
         )
         self.updated_at = occurred_at
 

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.actor import Actor
+from domain.attached_file import attachment_entry, file_facts
 from domain.base import KaizenAggregate
 from domain.errors import InvalidCommand, TransitionRefused
 from domain.keys import aggregate_id
@@ -127,14 +128,7 @@ class Suggestion(KaizenAggregate):
             comment_id = self.comments[-1]["id"]
         attachment_id = f"{self.key}-a{len(self.attachments) + 1}"
         self._attachment_added(
-            attachment_id=attachment_id,
-            sha256=file["sha256"],
-            name=file["name"],
-            content_type=file["content_type"],
-            size=file["size"],
-            comment_id=comment_id,
-            actor=actor,
-            occurred_at=occurred_at,
+            attachment_id=attachment_id, **file_facts(file), comment_id=comment_id, actor=actor, occurred_at=occurred_at
         )
         return attachment_id
 
@@ -151,16 +145,7 @@ class Suggestion(KaizenAggregate):
         occurred_at: datetime,
     ) -> None:
         self.__dict__.setdefault("attachments", []).append(
-            {
-                "id": attachment_id,
-                "sha256": sha256,
-                "name": name,
-                "content_type": content_type,
-                "size": size,
-                "comment_id": comment_id,
-                "uploaded_by": actor.id,
-                "uploaded_at": occurred_at,
-            }
+            attachment_entry(attachment_id, sha256, name, content_type, size, comment_id, actor, occurred_at)
         )
         self.updated_at = occurred_at
 
