@@ -57,16 +57,28 @@ class RecordedFile:
     size: int
 
 
-def _recorded_file(stored: Any, state: dict[str, Any]) -> RecordedFile | None:
-    if not stored.topic.endswith(".AttachmentAdded") or "sha256" not in state:
-        return None
-    return RecordedFile(
-        str(stored.originator_id),
-        stored.originator_version,
-        str(state.get("attachment_id")),
-        str(state["sha256"]),
-        int(state.get("size") or 0),
-    )
+def _recorded_files(stored: Any, state: dict[str, Any]) -> list[RecordedFile]:
+    """The files an event names by sha256: an attachment, or a quarantined message's raw bytes
+    and the attachments the intake kept from it (accepting it later records those on an issue)."""
+    owner, version = str(stored.originator_id), stored.originator_version
+    if stored.topic.endswith(".AttachmentAdded") and "sha256" in state:
+        return [
+            RecordedFile(
+                owner, version, str(state.get("attachment_id")), str(state["sha256"]), int(state.get("size") or 0)
+            )
+        ]
+    if not stored.topic.endswith("QuarantinedMail.Quarantined"):
+        return []
+    found = []
+    if state.get("raw_sha256"):
+        found.append(
+            RecordedFile(owner, version, "raw message", str(state["raw_sha256"]), int(state.get("raw_size") or 0))
+        )
+    for file in state.get("files") or []:
+        if isinstance(file, dict) and file.get("sha256"):
+            name = f"mail file {file.get('name') or file['sha256'][:12]}"
+            found.append(RecordedFile(owner, version, name, str(file["sha256"]), int(file.get("size") or 0)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -145,9 +157,7 @@ def verify(desk: DeskBase, progress: Callable[[int], None] | None = None) -> Ver
             broken[agg] = Broken(agg, names[agg], stored.originator_version, "hash does not match the event")
             continue
         heads[agg] = (expected_hash, stored.originator_version)
-        recorded = _recorded_file(stored, state)
-        if recorded is not None:
-            files.append(recorded)
+        files += _recorded_files(stored, state)
     _verify_files(desk, files, names, broken)
     return VerifyReport(events=count, aggregates=len(heads) + len(broken), broken=list(broken.values()))
 
@@ -260,8 +270,7 @@ def export_with_attachments(desk: DeskBase, stream: IO[bytes], progress: Callabl
             text.write(json.dumps(to_json(describe_stored(desk, stored)), ensure_ascii=False, sort_keys=True))
             text.write("\n")
             count += 1
-            recorded = _recorded_file(stored, _decode(desk, stored))
-            if recorded is not None:
+            for recorded in _recorded_files(stored, _decode(desk, stored)):
                 files.setdefault(recorded.sha256, recorded.size)
             if progress is not None and count % 10_000 == 0:
                 progress(count)

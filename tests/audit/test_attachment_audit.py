@@ -4,6 +4,7 @@ the database could, and verify names the attachment."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sqlite3
@@ -16,6 +17,8 @@ import pytest
 
 from application.attachments import Upload
 from application.desk import KaizenDesk
+from application.inbound_mail import InboundAttachment, InboundMessage
+from application.mail_intake import MailIntake
 from interfaces.cli import main
 from tests.conftest import REPORTER, ctx
 
@@ -81,3 +84,35 @@ def test_export_with_attachments_writes_a_tar(desk: KaizenDesk, kaizen: Kaizen, 
         assert events is not None
         types = [json.loads(line)["type"] for line in events.read().decode().splitlines()]
     assert any(t.endswith("Issue.AttachmentAdded") for t in types)
+
+
+def test_a_quarantined_messages_bytes_are_verified_and_exported(
+    desk: KaizenDesk, store_url: str, kaizen: Kaizen, tmp_path: Path
+) -> None:
+    """The raw message an administrator reads in the quarantine, and the file kept from it, are
+    evidence too: verify covers their bytes and the auditor's archive holds them."""
+    raw = b"From: stranger@home.example\r\nSubject: Invoice\r\n\r\nSee the attached PDF.\r\n"
+    taken = MailIntake(desk).take(
+        InboundMessage(
+            message_id="audit-q1@home.example",
+            uid_key="INBOX/1/1",
+            from_address="stranger@home.example",
+            to_addresses=("support@kaizen.example",),
+            subject="Invoice",
+            text="See the attached PDF.",
+            headers={},
+            attachments=(InboundAttachment("invoice.pdf", "application/pdf", PDF),),
+            raw=raw,
+        )
+    )
+    assert taken.status == "quarantined"
+    raw_sha = hashlib.sha256(raw).hexdigest()
+    target = tmp_path / "audit.tar"
+    assert kaizen("export", "--format", "jsonl", "--with-attachments", str(target))[0] == 0
+    with tarfile.open(target) as tar:
+        names = set(tar.getnames())
+    assert {f"files/{raw_sha}", f"files/{hashlib.sha256(PDF).hexdigest()}"} <= names
+    assert kaizen("audit", "verify")[0] == 0
+    run_sql(store_url, "UPDATE attachment_blobs SET data = ? WHERE sha256 = ?", b"From: someone else", raw_sha)
+    code, out, _ = kaizen("audit", "verify")
+    assert code == 1 and "attachment raw message bytes changed" in out
