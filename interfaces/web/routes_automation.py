@@ -30,7 +30,7 @@ from interfaces.http.problems import flatten_errors
 from interfaces.http.services import desk
 from interfaces.web.blueprint import bp, page
 from interfaces.web.forms import INVALID, FormRefused, refusal
-from interfaces.web.i18n import t
+from interfaces.web.i18n import N_, t
 from interfaces.web.parameters import reads
 from interfaces.web.routes_admin_settings import SECTION, _admin, _may_change, _reader
 from interfaces.web.session import Viewer
@@ -38,6 +38,19 @@ from interfaces.web.session import Viewer
 TEXT_FIELDS = ("rule_id", "name", "trigger", "vendor", "clock", "after", "business_days")
 ACTION_FIELDS = ("action.type", "action.subscription", "action.group")
 BLANK = {"trigger": "sla_at_risk", "action.type": "notify", "enabled": "on", "priorities": []}
+WORDS = {
+    "sla_at_risk": N_("An SLA clock is at risk"),
+    "vendor_update_overdue": N_("The vendor has sent no update"),
+    "resolved": N_("An issue stays resolved"),
+    "reporter_replied": N_("The reporter replied"),
+    "notify": N_("Notify a subscription"),
+    "reassign": N_("Reassign to a group"),
+    "raise_priority": N_("Raise the priority one step"),
+    "remind_vendor_team": N_("Remind the vendor's team"),
+    "close": N_("Close the issue"),
+    "resume": N_("Resume the issue"),
+}
+"""What each trigger and action means, shown beside its code (the API's value) on the page."""
 
 
 def _automation_page(viewer: Viewer, **shown: Any) -> str:
@@ -50,6 +63,7 @@ def _automation_page(viewer: Viewer, **shown: Any) -> str:
         typed=shown.pop("typed", BLANK),
         refused=refused,
         errors=refused.errors if refused else {},
+        words=WORDS,
         triggers=TRIGGERS,
         actions=sorted(ACTION_KEYS),
         clocks=CLOCK_KINDS,
