@@ -19,7 +19,7 @@ import hashlib
 import io
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 from uuid import UUID
@@ -383,6 +383,18 @@ class MailIntake:
         return files, notes
 
     # -- quarantine --------------------------------------------------------------------------------
+    def set_aside(self, message: InboundMessage, failure: str) -> IntakeOutcome:
+        """Quarantine a message the intake itself failed on, again and again (a fault of the
+        desk's, not something the message says), so that it does not hold up the queue. Its
+        attachments are not read again: the administrator has the raw message."""
+        message_id = _checked_message_id(message)
+        done = self.record_of(message_id)
+        if done is not None:
+            return _duplicate(message_id, done)
+        unread = replace(message, parse_error=failure)
+        detail = f"the desk failed on this message: {failure}"
+        return self._quarantine(unread, message_id, QuarantineReason.REFUSED, detail, named_key_of(message))
+
     def _quarantine(
         self,
         message: InboundMessage,

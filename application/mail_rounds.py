@@ -21,12 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from eventsourcing.persistence import InterfaceError, OperationalError
+
 from application.inbound_mail import InboundMessage
 from application.mail_intake import REPORTED, IntakeOutcome, MailIntake
 from domain.mail_triage import OWN_MESSAGE_ID_DOMAIN, Acknowledgement, acknowledgement, reply_address
 
 log = logging.getLogger("kaizen.mail")
 RETRY_MAX_S = 300.0
+POISON_AFTER = 3
+"""Rounds in a row one message may fail in (a fault of the desk's, not of the store) before it is
+set aside in the quarantine, so that one message never holds up the rest of the mailbox."""
+INFRASTRUCTURE = (OperationalError, InterfaceError, OSError)
 
 
 class Mailbox(Protocol):
@@ -79,6 +85,7 @@ class MailRounds:
         self.leading = leading
         self.figures = RoundFigures()
         self._mailbox: Mailbox | None = None
+        self._failures: dict[str, int] = {}
 
     def round(self) -> int:
         """Take every message waiting now (batch after batch); returns how many were taken."""
@@ -96,7 +103,17 @@ class MailRounds:
         return taken
 
     def _take(self, mailbox: Mailbox, message: InboundMessage) -> None:
-        outcome = self.intake.take(message)
+        try:
+            outcome = self.intake.take(message)
+        except INFRASTRUCTURE:
+            raise  # the store is away: the round is retried, the message is not to blame
+        except Exception as exc:
+            failed = self._failures[message.message_id] = self._failures.get(message.message_id, 0) + 1
+            if failed < POISON_AFTER:
+                raise
+            log.exception("mail %s failed %d times; set aside in the quarantine", message.message_id, failed)
+            outcome = self.intake.set_aside(message, f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500])
+        self._failures.pop(message.message_id, None)
         self._count(outcome)
         reply = outcome.reply or self._again(outcome, message)
         if reply is not None:

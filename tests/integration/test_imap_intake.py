@@ -24,8 +24,10 @@ import pytest
 from adapters.imap_mailbox import ImapMailbox, ImapSettings, MailboxError
 from adapters.transports import send_mail
 from application.context import Context
+from application.mail_intake import MailIntake
 from application.mail_rounds import MailRounds
 from domain.actor import Actor
+from domain.mail_record import QuarantinedMail
 from domain.mail_triage import Acknowledgement
 from projections.ports import SmtpSettings
 from tests.conftest import STORES
@@ -297,3 +299,31 @@ def test_a_malformed_mailbox_url_is_refused_in_one_line(url: str) -> None:
     with pytest.raises(ValueError, match="KAIZEN_IMAP_URL"):
         ImapSettings.from_env({"KAIZEN_IMAP_URL": url})
     assert ImapSettings.from_env({}) is None
+
+
+def test_a_message_the_desk_keeps_failing_on_is_set_aside_and_the_queue_moves_on(
+    mail: Desk, dovecot: Dovecot, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault of the desk's own on one message (simulated: its plan raises) fails the round
+    and is retried; the third time the message goes to quarantine and the next one is applied."""
+    user = dovecot.new_user()
+    poison = _headers(MIMEText("Crashes the intake.", "plain", "utf-8"), "lina@example.com", "Poison pill", 40)
+    dovecot.deliver(user, poison, html_only(41))
+    original = MailIntake._plan
+
+    def failing(self: MailIntake, message: Any, *args: Any) -> Any:
+        if message.subject == "Poison pill":
+            raise RuntimeError("simulated fault")
+        return original(self, message, *args)
+
+    monkeypatch.setattr(MailIntake, "_plan", failing)
+    worker = rounds(mail, dovecot, user, sink)
+    for _ in range(2):
+        with pytest.raises(RuntimeError):
+            worker.round()
+        assert len(dovecot.uids(user)) == 2  # nothing filed, nothing lost
+    assert worker.round() == 2
+    assert (worker.figures.quarantined, worker.figures.applied) == (1, 1)
+    assert dovecot.uids(user) == []
+    record = MailIntake(mail.desk).record_of(f"imap-40-{abs(hash('Poison pill'))}@mail.example")
+    assert isinstance(record, QuarantinedMail) and "simulated fault" in (record.detail or "")
