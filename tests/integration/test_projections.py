@@ -134,9 +134,22 @@ WORKER = (
 )
 
 
-def _start_worker(url: str) -> subprocess.Popen[bytes]:
+SMALL_BATCH_WORKER = (
+    "import sys, threading; sys.path.insert(0, {root!r});"
+    "from adapters.election import Election; from application.config import store_settings;"
+    "from application.desk import KaizenDesk; from projections.catalogue import all_views;"
+    "from projections.runner import ProjectionRunner; from projections.store import ViewStore;"
+    "s = store_settings({url!r}); desk = KaizenDesk(s); store = ViewStore(s);"
+    "runner = ProjectionRunner(desk, store, all_views(), batch_size=5); runner.setup();"
+    "runner.run(threading.Event(), Election(s), idle_wait=0.5)"
+)
+"""The worker's own runner and election with batches of 5 events, so that a small log takes
+many commits to replay and a kill lands between two of them."""
+
+
+def _start_worker(url: str, script: str = WORKER) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-c", WORKER.format(root=ROOT, url=url)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", script.format(root=ROOT, url=url)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
 
 
@@ -180,10 +193,11 @@ def test_killed_worker_mid_rebuild_ends_identical_to_clean_rebuild(postgres_url:
             view.drop(sql)
             store.forget(sql, view.name)
             view.create(sql)
-    worker = _start_worker(postgres_url)
-    # Kill as soon as the rebuild has committed anything: polling for "started, not finished"
-    # missed the window whenever the worker replayed the whole log between two polls.
-    assert _wait(lambda: store.position("sla") > 0, timeout=30)
+    worker = _start_worker(postgres_url, SMALL_BATCH_WORKER)
+    # Kill as soon as the rebuild has committed its first batches (polled every 10 ms).
+    deadline = time.monotonic() + 30
+    while store.position("sla") == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
     killed_at = store.position("sla")
@@ -193,7 +207,7 @@ def test_killed_worker_mid_rebuild_ends_identical_to_clean_rebuild(postgres_url:
     finally:
         worker.terminate()
         worker.wait(timeout=10)
-    assert killed_at <= head
+    assert 0 < killed_at < head  # the kill landed mid-rebuild
     assert dump(store) == clean
     store.close()
     desk.close()
