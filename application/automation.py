@@ -21,7 +21,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
 from application.context import Context, Receipt
 from application.errors import NotFound, StaleVersion
@@ -163,13 +162,7 @@ class AutomationCommands(PolicyCommands, SubscriptionCommands, IssueCommands):
         return [_built_in_view(b) for b in BUILT_IN_RULES] + sorted(views, key=lambda v: v.rule_id)
 
     def _all_automation_rules(self) -> list[AutomationRule]:
-        topic = get_topic(AutomationRule.Created)
-        found: list[AutomationRule] = []
-        for notification in self.recorder.select_notifications(start=None, limit=1_000_000, topics=[topic]):
-            rule = self.automation_rule_by_id(UUID(str(notification.originator_id)))
-            if rule is not None:
-                found.append(rule)
-        return found
+        return self.created_aggregates(AutomationRule.Created, AutomationRule)
 
     def automation_rule_by_id(self, aggregate_id: UUID) -> AutomationRule | None:
         try:

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import InfrastructureFactory, IntegrityError, JSONTranscoder, Recording
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, get_topic
 
 from application.allocation_turns import AllocationTurns
 from application.config import StoreSettings, store_settings
@@ -120,6 +120,21 @@ class DeskBase(Application[UUID]):
         if not isinstance(aggregate, cls):
             raise NotFound(f"{label} was not found")
         return aggregate
+
+    def created_aggregates(self, created: type, cls: type[A]) -> list[A]:
+        """Every aggregate of `cls` ever created, oldest first, found in the log by the topic of
+        its creation event `created`: for the kinds there are few of (subscriptions, automation
+        rules), which no view lists."""
+        found: list[A] = []
+        topic = get_topic(created)
+        for notification in self.recorder.select_notifications(start=None, limit=1_000_000, topics=[topic]):
+            try:
+                aggregate: Any = self.repository.get(UUID(str(notification.originator_id)))
+            except AggregateNotFoundError:  # pragma: no cover - a created aggregate always loads
+                continue
+            if isinstance(aggregate, cls):
+                found.append(aggregate)
+        return found
 
     def _replayed(self, ctx: Context) -> Receipt | None:
         """The stored answer for a retried Idempotency-Key (or a companion's), or None on first use."""

@@ -16,9 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.utils import get_topic
 
 from application.base import DeskBase
 from application.context import Context, Receipt
@@ -131,14 +129,7 @@ class SubscriptionCommands(DeskBase):
 
     def list_subscriptions(self) -> list[Subscription]:
         """Every subscription ever created, oldest first, read by event topic (they are few)."""
-        topic = get_topic(Subscription.Created)
-        found: list[object] = []
-        for notification in self.recorder.select_notifications(start=None, limit=1_000_000, topics=[topic]):
-            try:
-                found.append(self.repository.get(UUID(str(notification.originator_id))))
-            except AggregateNotFoundError:  # pragma: no cover - a created aggregate always loads
-                continue
-        return [s for s in found if isinstance(s, Subscription)]
+        return self.created_aggregates(Subscription.Created, Subscription)
 
     def raise_sla_alert(
         self,

@@ -32,3 +32,9 @@ def declared(view: Callable[..., Any]) -> tuple[str, ...] | None:
     """What `view` declared with `@reads`, or None if it declared nothing."""
     found: tuple[str, ...] | None = getattr(view, ATTRIBUTE, None)
     return found
+
+
+def tab_state(value: str | None, tabs: tuple[tuple[str, str], ...], default: str) -> str:
+    """The chosen tab of a page's (value, label) filter tabs; anything else is the default tab
+    (a hand-edited `?state=` shows the page, not an error)."""
+    return value if value in dict(tabs) else default

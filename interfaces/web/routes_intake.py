@@ -29,7 +29,7 @@ from interfaces.http.reading import read_side, wait_for_views
 from interfaces.http.services import desk
 from interfaces.web.blueprint import bp, page
 from interfaces.web.forms import FormRefused, form_data, refusal
-from interfaces.web.parameters import reads
+from interfaces.web.parameters import reads, tab_state
 from interfaces.web.session import Viewer, require_viewer, require_writer
 from projections.mail_intake import list_quarantine
 
@@ -45,7 +45,7 @@ SECTION: Final = "console.admin_settings"
 
 
 def _state(value: str | None) -> str:
-    return value if value in dict(FILTERS) else DEFAULT_STATE
+    return tab_state(value, FILTERS, DEFAULT_STATE)
 
 
 def _intake_page(

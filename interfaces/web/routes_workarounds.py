@@ -31,7 +31,7 @@ from interfaces.http.schemas.workarounds import RegisterWorkaroundSchema, Retire
 from interfaces.http.services import desk
 from interfaces.web.blueprint import bp, now, page
 from interfaces.web.forms import FormRefused, form_data, refusal
-from interfaces.web.parameters import reads
+from interfaces.web.parameters import reads, tab_state
 from interfaces.web.session import Viewer, require_viewer, require_writer
 
 READERS: Final = ("admin", "auditor", "system")
@@ -40,7 +40,7 @@ DEFAULT_STATE: Final = "open"
 
 
 def _state(value: str | None) -> str:
-    return value if value in dict(FILTERS) else DEFAULT_STATE
+    return tab_state(value, FILTERS, DEFAULT_STATE)
 
 
 def _register_page(
