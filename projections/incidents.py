@@ -34,6 +34,7 @@ from typing import Any
 
 from domain.actor import Actor
 from domain.keys import aggregate_id
+from projections.reports import GROUPS, compliance_clauses, compliance_row, outcome_columns
 from projections.store import Sql, ViewStore
 from projections.view import iso
 
@@ -124,22 +125,11 @@ class IncidentTally:
         out = []
         for group in sorted(self.counts, key=lambda g: (g is not None, g or "")):
             c = self.counts[group]
-            decided = c["met"] + c["breached"]
             people: set[str] = set()
             for issue_id in self.issues[group]:
                 people |= self.book.affected(issue_id)
-            out.append(
-                {
-                    self.group_by: group,
-                    "clocks": decided + c["running"],
-                    "met": c["met"],
-                    "breached": c["breached"],
-                    "running": c["running"],
-                    "percent_met": round(100.0 * c["met"] / decided, 1) if decided else None,
-                    "incidents": len(self.issues[group]),
-                    "affected_count": len(people),
-                }
-            )
+            row = compliance_row(self.group_by, group, c["met"], c["breached"], c["running"])
+            out.append({**row, "incidents": len(self.issues[group]), "affected_count": len(people)})
         return out
 
 
@@ -154,8 +144,6 @@ def compliance_incidents(
     kinds: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """The live compliance report counting each incident once (the module's rules)."""
-    from projections.reports import GROUPS, compliance_clauses, outcome_columns
-
     column = GROUPS[group_by]
     clauses, params = compliance_clauses(viewer, start, end, filters, kinds)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""

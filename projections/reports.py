@@ -115,18 +115,22 @@ def sla_compliance(
     result = []
     for row in rows:
         met, breached = int(row["met"] or 0), int(row["breached"] or 0)
-        decided = met + breached
-        result.append(
-            {
-                group_by: row["grp"],
-                "clocks": int(row["clocks"]),
-                "met": met,
-                "breached": breached,
-                "running": int(row["clocks"]) - decided,
-                "percent_met": round(100.0 * met / decided, 1) if decided else None,
-            }
-        )
+        result.append(compliance_row(group_by, row["grp"], met, breached, int(row["clocks"]) - met - breached))
     return result
+
+
+def compliance_row(group_by: str, group: str | None, met: int, breached: int, running: int) -> dict[str, Any]:
+    """One row of the compliance report, as the live SQL, the replay (`as_of`, what-if) and the
+    incident count all answer it: % met is of the clocks decided (met + breached)."""
+    decided = met + breached
+    return {
+        group_by: group,
+        "clocks": decided + running,
+        "met": met,
+        "breached": breached,
+        "running": running,
+        "percent_met": round(100.0 * met / decided, 1) if decided else None,
+    }
 
 
 def _percentile(values: list[float], fraction: float) -> float:

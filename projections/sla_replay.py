@@ -34,6 +34,7 @@ from domain.actor import Actor
 from domain.sla_clocks import PolicyResolver, SlaClock, compute_clocks
 from domain.sla_policy_document import SlaPolicyDocument
 from projections.incidents import IncidentBook, IncidentTally
+from projections.reports import compliance_row
 from projections.sla_view import CHUNK, PolicyBook, facts_of
 from projections.store import ViewStore
 from projections.view import iso
@@ -146,17 +147,7 @@ class _Tally:
         out = []
         for group in sorted(self.counts, key=lambda g: (g is not None, g or "")):
             c = self.counts[group]
-            decided = c["met"] + c["breached"]
-            out.append(
-                {
-                    self.group_by: group,
-                    "clocks": decided + c["running"],
-                    "met": c["met"],
-                    "breached": c["breached"],
-                    "running": c["running"],
-                    "percent_met": round(100.0 * c["met"] / decided, 1) if decided else None,
-                }
-            )
+            out.append(compliance_row(self.group_by, group, c["met"], c["breached"], c["running"]))
         return out
 
 
